@@ -1,0 +1,46 @@
+# Benchmarks. Each boots under `-icount shift=0,sleep=off`, where the guest TSC advances one tick per
+# instruction, so figures are exact and repeatable; each ends with one `bench NAME: key=value ...` line
+# and writes its figures to Bench/out/NAME.json.
+
+BENCH_OUT="$KITTEN_ROOT/Bench/out"
+
+# write_bench_json NAME key=value...: a flat JSON object of integer figures.
+write_bench_json() {
+    local name="$1"; shift
+    mkdir -p "$BENCH_OUT"
+    local json="{\"benchmark\": \"$name\"" pair
+    for pair in "$@"; do
+        json+=", \"${pair%%=*}\": ${pair#*=}"
+    done
+    echo "$json}" >"$BENCH_OUT/$name.json"
+}
+
+bench_boot() {
+    local log
+    log="$(mktemp)"
+    ./kitten boot --icount --timeout 300 selftest >"$log" 2>&1 || { cat "$log" >&2; die "bench boot: the self-test boot failed"; }
+    local first done
+    first="$(grep -o 'first line at tsc=[0-9]*' "$log" | grep -o '[0-9]*$')"
+    done="$(grep -o 'selftest done at tsc=[0-9]*' "$log" | grep -o '[0-9]*$')"
+    rm -f "$log"
+    [ -n "$first" ] && [ -n "$done" ] || die "bench boot: the kernel did not print its time stamps"
+    # Instructions before the first line include firmware and GRUB waiting on disk reads, whose
+    # completion under TCG depends on the host: that part varies slightly between runs. From the first
+    # line on, the kernel does no such waiting and the count is exact.
+    write_bench_json boot "first_line=$first" "selftest_done=$done" "kernel_first_line_to_selftest_done=$((done - first))"
+    echo "bench boot: kernel part (first line to end of self-tests): $((done - first)) instructions"
+    echo "bench boot: first_line=$first selftest_done=$done"
+}
+
+bench_main() {
+    local name="${1:-}"
+    setup_all
+    with_build_lock build_kernel
+    with_build_lock build_iso
+    cd "$KITTEN_ROOT"
+    case "$name" in
+        boot) bench_boot ;;
+        "") die "bench: name a benchmark (boot)" ;;
+        *) die "bench: unknown benchmark '$name' (known: boot)" ;;
+    esac
+}

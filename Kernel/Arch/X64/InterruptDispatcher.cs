@@ -1,0 +1,64 @@
+// Where every interrupt and exception lands after interrupts.asm saved the registers. Exceptions in
+// ring 0 are panics unless the faulting instruction has a fix-up (see ExceptionFixups) or a test has
+// claimed the vector; external interrupts go to the handler registered for their vector.
+using System.Runtime;
+using Kitten.Kernel.Diagnostics;
+
+namespace Kitten.Kernel.Arch.X64;
+
+internal static unsafe class InterruptDispatcher
+{
+    public const int SpuriousVector = 0xFF;
+
+    // Returns the context to resume: the one passed in, or another thread's after a switch.
+    private static delegate*<InterruptContext*, InterruptContext*>* s_handlers;
+
+    private static delegate*<InterruptContext*, bool> s_exceptionHook;
+
+    public static void Initialize()
+    {
+        s_handlers = (delegate*<InterruptContext*, InterruptContext*>*)Memory.KernelHeap.AllocateZeroed(256 * 8);
+    }
+
+    public static void Register(int vector, delegate*<InterruptContext*, InterruptContext*> handler)
+    {
+        if (vector < ExceptionNames.FirstExternal || vector > 255)
+            Panic.Fail("interrupt handler for a reserved vector");
+        s_handlers[vector] = handler;
+    }
+
+    public static void Unregister(int vector) => s_handlers[vector] = null;
+
+    // For tests of the exception path: the hook sees each exception first and returns true if it
+    // handled it (having fixed up the context so that execution can continue).
+    public static void SetExceptionHook(delegate*<InterruptContext*, bool> hook) => s_exceptionHook = hook;
+
+    public static ulong ExceptionCount { get; private set; }
+
+    [RuntimeExport("InterruptDispatch")]
+    private static InterruptContext* Dispatch(InterruptContext* context)
+    {
+        int vector = (int)context->Vector;
+        if (vector < ExceptionNames.FirstExternal)
+        {
+            ExceptionCount++;
+            if (ExceptionFixups.TryApply(context))
+                return context;
+            if (s_exceptionHook != null && s_exceptionHook(context))
+                return context;
+            Panic.FromException(context);
+        }
+
+        if (vector == SpuriousVector)
+            return context; // spurious LAPIC interrupts take no EOI (Intel SDM vol. 3, 11.9)
+
+        delegate*<InterruptContext*, InterruptContext*> handler = s_handlers[vector];
+        LocalApic.EndOfInterrupt();
+        if (handler == null)
+        {
+            Console.WriteLine($"kitten: unexpected interrupt on vector {vector}");
+            return context;
+        }
+        return handler(context);
+    }
+}

@@ -1,0 +1,106 @@
+; Runtime entry points that ILC-generated code calls and that need a register contract or no frame.
+bits 64
+section .text
+
+%macro FUNC 1
+global %1
+%1:
+%endmacro
+
+; Copy one object reference from [RSI] to [RDI] and advance both by 8; with no GC this is a plain copy.
+; Contract: only RDI, RSI (and RCX on some targets) may change (NativeAOT's WriteBarriers.S).
+FUNC RhpByRefAssignRef
+        movsq
+        ret
+
+; GC transitions around P/Invokes and reverse P/Invokes: the kernel has no GC to cooperate with.
+FUNC RhpPInvoke
+        ret
+FUNC RhpPInvokeReturn
+        ret
+FUNC RhpReversePInvoke
+        ret
+FUNC RhpReversePInvokeReturn
+        ret
+FUNC RhpGcPoll
+        ret
+
+; Bounds of ILC's __modules section (pointers to ReadyToRun headers), from the linker script.
+extern __modules_start
+extern __modules_end
+FUNC kitten_modules_start
+        mov rax, __modules_start
+        ret
+FUNC kitten_modules_end
+        mov rax, __modules_end
+        ret
+
+; memmove(dst, src, n): REP MOVSB forwards, or backwards with DF=1 when the ranges overlap that way.
+FUNC kitten_memmove
+        mov rcx, rdx
+        cmp rdi, rsi
+        jbe .forward
+        lea rax, [rsi + rdx]
+        cmp rdi, rax
+        jae .forward
+        lea rsi, [rsi + rdx - 1]
+        lea rdi, [rdi + rdx - 1]
+        std
+        rep movsb
+        cld
+        ret
+.forward:
+        rep movsb
+        ret
+
+; memset(dst, byte, n)
+FUNC kitten_memset
+        mov rcx, rdx
+        mov eax, esi
+        rep stosb
+        ret
+
+; Atomic operations (LOCK-prefixed), for code the JIT does not expand inline.
+FUNC kitten_cmpxchg64          ; (long* location, long value, long comparand) -> previous value
+        mov rax, rdx
+        lock cmpxchg [rdi], rsi
+        ret
+FUNC kitten_cmpxchg32
+        mov eax, edx
+        lock cmpxchg [rdi], esi
+        ret
+FUNC kitten_xadd64             ; (long* location, long addend) -> previous value
+        mov rax, rsi
+        lock xadd [rdi], rax
+        ret
+FUNC kitten_xadd32
+        mov eax, esi
+        lock xadd [rdi], eax
+        ret
+FUNC kitten_xchg64
+        mov rax, rsi
+        xchg [rdi], rax
+        ret
+FUNC kitten_xchg32
+        mov eax, esi
+        xchg [rdi], eax
+        ret
+FUNC kitten_mfence
+        mfence
+        ret
+
+; Called by generated code when the runtime state is too broken to report through managed code.
+extern RuntimeFailFast
+FUNC RhpFallbackFailFast
+        and rsp, -16
+        call RuntimeFailFast
+.halt:
+        cli
+        hlt
+        jmp .halt
+
+section .data
+; Stack-protector canary that ILC-generated code checks (/GS-style buffer checks).
+global __security_cookie
+align 8
+__security_cookie: dq 0x2B992DDFA232

@@ -1,0 +1,37 @@
+// A test-and-test-and-set spinlock that also masks interrupts on this CPU while held, so that an interrupt
+// handler that takes the same lock cannot deadlock against the code it interrupted.
+using Kitten.Kernel.Arch.X64;
+using Kitten.Kernel.Runtime;
+
+namespace Kitten.Kernel.Sync;
+
+internal unsafe struct SpinLock
+{
+    private int _held;
+
+    // Returns whether interrupts were enabled, to pass back to Release.
+    public bool Acquire()
+    {
+        bool interruptsWereEnabled = Cpu.InterruptsEnabled;
+        Cpu.DisableInterrupts();
+        fixed (int* held = &_held)
+        {
+            while (Atomic.Exchange(held, 1) != 0)
+            {
+                while (*held != 0) // the call to Pause makes the compiler reload *held
+                    Cpu.Pause();
+            }
+        }
+        return interruptsWereEnabled;
+    }
+
+    public void Release(bool interruptsWereEnabled)
+    {
+        fixed (int* held = &_held)
+            Atomic.Exchange(held, 0);
+        if (interruptsWereEnabled)
+            Cpu.EnableInterrupts();
+    }
+
+    public readonly bool IsHeld => _held != 0;
+}

@@ -1,0 +1,80 @@
+using NUnit.Framework;
+
+namespace Kitten.Boot.Tests;
+
+// What `./kitten boot` promises: the kernel's verdict becomes the exit status, a crash is reported and
+// never looks like success, words reach the kernel command line, --add reaches the initial file system.
+public class BootBehaviourTests
+{
+    [Test]
+    public void CrashTestPanicsWithAReportAndFails()
+    {
+        var run = KittenCommand.Boot("--timeout", "120", "crashtest");
+        Assert.That(run.ExitCode, Is.Not.EqualTo(0), run.ToString());
+        Assert.That(run.Errors, Does.Contain("kitten: boot failed: kernel panic"));
+        Assert.That(run.Output, Does.Contain("KERNEL PANIC: CPU exception 14 (#PF page fault)"));
+        Assert.That(run.Output, Does.Match(@"cr2\s+0x00000000dead0000"));
+        foreach (var register in new[] { "rip", "rsp", "rflags", "cr3", "rax", "rbx", "r15" })
+            Assert.That(run.Output, Does.Match($@"\b{register}\s+0x[0-9a-f]{{16}}"), $"register {register} missing");
+        Assert.That(run.Output, Does.Contain("page not present, read, kernel mode"));
+    }
+
+    [Test]
+    public void SelftestPrefixRunsOnlyMatchingTests()
+    {
+        var run = KittenCommand.Boot("selftest=memory.");
+        var report = KtapReport.Parse(run.Output);
+        Assert.That(run.ExitCode, Is.EqualTo(0), run.ToString());
+        Assert.That(report.Results, Is.Not.Empty);
+        Assert.That(report.Results.Select(r => r.Name), Has.All.StartWith("memory."));
+        Assert.That(report.Plan, Is.EqualTo(report.Results.Count));
+    }
+
+    [Test]
+    public void WordsReachTheKernelCommandLine()
+    {
+        var run = KittenCommand.Boot("selftest=boot.", "kitten.test=42");
+        Assert.That(run.Output, Does.Contain("command line \"selftest=boot. kitten.test=42\""), run.ToString());
+    }
+
+    [Test]
+    public void IdleKernelHitsTheTimeout()
+    {
+        var run = KittenCommand.Boot("--timeout", "8");
+        Assert.That(run.ExitCode, Is.Not.EqualTo(0));
+        Assert.That(run.Errors, Does.Contain("kitten: boot failed: timeout after 8 s"));
+        Assert.That(run.Output, Does.Contain("kitten: boot complete"));
+    }
+
+    [Test]
+    public void AddedFilesAppearInTheInitialFileSystem()
+    {
+        var file = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(file, "twenty-one bytes long");
+            var run = KittenCommand.Run("boot", "--add", $"{file}:/etc/kitten/added.txt", "selftest=boot.");
+            Assert.That(run.ExitCode, Is.EqualTo(0), run.ToString());
+            Assert.That(run.Output, Does.Contain("initrd: /etc/kitten/added.txt (21 bytes)"));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Test]
+    public void BadOptionsFailWithOneClearLine()
+    {
+        var run = KittenCommand.Boot("--smp", "zero");
+        Assert.That(run.ExitCode, Is.Not.EqualTo(0));
+        Assert.That(run.Errors.Trim(), Is.EqualTo("kitten: --smp: expected a positive number, got 'zero'"));
+    }
+
+    [Test]
+    public void BootsWithMoreMemoryAndCpus()
+    {
+        var run = KittenCommand.Boot("--mem", "1024", "--smp", "2", "selftest=boot.");
+        Assert.That(run.ExitCode, Is.EqualTo(0), run.ToString());
+    }
+}
