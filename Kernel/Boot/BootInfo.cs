@@ -13,7 +13,7 @@ internal static class BootInfo
     public static ulong FirmwareAvailableBytes;
     public static ulong FirstLineTsc;
     public static ulong MultibootInfoPhysical;
-    public static bool BootedByUefi;
+    public static unsafe byte* AcpiRsdp;
 
     public static CommandLine CommandLine => new CommandLine(CommandLineText);
 

@@ -11,6 +11,7 @@ using Kitten.Kernel.FileSystem;
 using Kitten.Kernel.Memory;
 using Kitten.Kernel.Platform;
 using Kitten.Kernel.SelfTest;
+using Kitten.Kernel.Tasks;
 
 namespace Kitten.Kernel.Boot;
 
@@ -84,19 +85,31 @@ internal static unsafe class KernelMain
         SaveBootInfo(info, firmwareCount, firmwareAvailable, usable, multibootInfoPhysical, firstLineTsc);
         InitialFiles.Load();
 
-        ProcessorTables* tables = ProcessorTables.Create();
-        tables->Load();
-        Processor.BootTables = tables;
+        CpuLocal* bootCpu = CpuLocal.Create(0, 0);
+        bootCpu->Tables = ProcessorTables.Create();
+        bootCpu->Tables->Load();
+        CpuLocal.Install(bootCpu);
+        Smp.RegisterBootCpu(bootCpu);
         InterruptDispatcher.Initialize();
         Idt.Initialize();
         Console.WriteLine($"cpu: GDT, TSS and IDT loaded; interrupts on {InterruptStacks.Count} IST stacks of {InterruptStacks.StackSize:size}");
 
         Pic8259.RemapAndMaskAll(PicVectorBase, PicVectorBase + 8);
         LocalApic.InitializeThisCpu();
+        bootCpu->ApicId = LocalApic.Id;
         TimeBase.Calibrate();
         Console.WriteLine($"cpu: local APIC id {LocalApic.Id} at 0x{LocalApic.PhysicalBase:x}, PIC masked");
-        Console.WriteLine($"time: TSC {TimeBase.TscHz / 1000} kHz{(TimeBase.InvariantTsc ? " (invariant)" : "")}, APIC timer {TimeBase.ApicTimerHz / 1000} kHz (one-shot, divide by 16)");
+        Scheduler.Initialize();
+        Console.WriteLine($"time: TSC {TimeBase.TscHz / 1000} kHz{(TimeBase.InvariantTsc ? " (invariant)" : "")}, APIC timer {TimeBase.ApicTimerHz / 1000} kHz, {(Scheduler.UsesTscDeadline ? "TSC-deadline" : "one-shot")} mode, tickless");
+
+        // From here on the boot code is a thread like any other, on CPU 0.
+        Thread* bootThread = Threads.Allocate("boot", 0);
+        bootThread->StackBase = BootStackBottom();
+        bootThread->StackSize = BootStackSize;
+        Scheduler.StartOnThisCpu(bootThread, Threads.Allocate("idle0", Threads.DefaultStackSize));
         Cpu.EnableInterrupts();
+        int cpus = Smp.StartApplicationProcessors(Smp.MaxCpus);
+        Console.WriteLine($"smp: {cpus} CPU{(cpus == 1 ? "" : "s")} online");
 
         CommandLine commandLine = BootInfo.CommandLine;
         if (commandLine.HasWord("crashtest"))
@@ -148,6 +161,7 @@ internal static unsafe class KernelMain
         BootInfo.FirmwareAvailableBytes = firmwareAvailable;
         BootInfo.FirstLineTsc = firstLineTsc;
         BootInfo.MultibootInfoPhysical = multibootInfoPhysical;
+        BootInfo.AcpiRsdp = info.AcpiRsdp;
     }
 
     // The `crashtest` word: a read from an unmapped kernel address must end in a panic report.
@@ -167,6 +181,12 @@ internal static unsafe class KernelMain
         MemoryType.Defective => "defective",
         _ => "unknown",
     };
+
+    private const ulong BootStackSize = 64 * 1024;
+
+    [RuntimeImport("kitten_boot_stack_bottom")]
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.InternalCall)]
+    private static extern ulong BootStackBottom();
 
     [RuntimeImport("kitten_image_physical_start")]
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.InternalCall)]

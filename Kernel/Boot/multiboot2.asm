@@ -236,6 +236,10 @@ global kitten_image_physical_end
 kitten_image_physical_end:
         mov rax, __kernel_physical_end
         ret
+global kitten_boot_stack_bottom
+kitten_boot_stack_bottom:
+        mov rax, boot_stack
+        ret
 global kitten_boot_pml4
 kitten_boot_pml4:
         mov rax, boot_pml4

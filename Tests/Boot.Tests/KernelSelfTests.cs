@@ -3,17 +3,29 @@ using NUnit.Framework;
 
 namespace Kitten.Boot.Tests;
 
-// Boots `selftest` once per firmware and reports every in-kernel KTAP test as its own NUnit test, so that
-// a failing kernel test shows by name. The fixed checks below catch a run that died half-way.
+// Boots `selftest` once per machine configuration (BIOS on 1 CPU, BIOS and UEFI on 4 CPUs) and reports
+// every in-kernel KTAP test as its own NUnit test, so that a failing kernel test shows by name. The fixed
+// checks below catch a run that died half-way.
 public partial class KernelSelfTests
 {
-    private static readonly Lazy<CommandResult> s_bios = new(() => KittenCommand.Boot("selftest"));
-    private static readonly Lazy<CommandResult> s_uefi = new(() => KittenCommand.Boot("--uefi", "selftest"));
+    private static readonly Dictionary<string, Lazy<CommandResult>> s_runs = new()
+    {
+        ["bios"] = new(() => KittenCommand.Boot("selftest")),
+        ["bios-smp4"] = new(() => KittenCommand.Boot("--smp", "4", "selftest")),
+        ["uefi-smp4"] = new(() => KittenCommand.Boot("--uefi", "--smp", "4", "selftest")),
+    };
 
-    private static CommandResult RunFor(string firmware) => firmware == "uefi" ? s_uefi.Value : s_bios.Value;
+    [TestCase("bios-smp4", 4)]
+    [TestCase("uefi-smp4", 4)]
+    [TestCase("bios", 1)]
+    public void AllCpusCameOnline(string firmware, int cpus)
+        => Assert.That(RunFor(firmware).Output, Does.Contain($"smp: {cpus} CPU{(cpus == 1 ? "" : "s")} online"));
+
+    private static CommandResult RunFor(string firmware) => s_runs[firmware].Value;
 
     public static IEnumerable<TestCaseData> BiosCases() => Cases("bios");
-    public static IEnumerable<TestCaseData> UefiCases() => Cases("uefi");
+    public static IEnumerable<TestCaseData> BiosSmp4Cases() => Cases("bios-smp4");
+    public static IEnumerable<TestCaseData> UefiCases() => Cases("uefi-smp4");
 
     private static IEnumerable<TestCaseData> Cases(string firmware)
     {
@@ -25,6 +37,7 @@ public partial class KernelSelfTests
     }
 
     [TestCaseSource(nameof(BiosCases))]
+    [TestCaseSource(nameof(BiosSmp4Cases))]
     [TestCaseSource(nameof(UefiCases))]
     public void KernelTest(string firmware, string name)
     {
@@ -35,7 +48,8 @@ public partial class KernelSelfTests
     }
 
     [TestCase("bios")]
-    [TestCase("uefi")]
+    [TestCase("bios-smp4")]
+    [TestCase("uefi-smp4")]
     public void RunIsCompleteAndSucceeds(string firmware)
     {
         var run = RunFor(firmware);
@@ -53,7 +67,8 @@ public partial class KernelSelfTests
     // Every test registered in the kernel's sources must have reported, so a test that vanished (or a
     // kernel that stopped before reaching it) fails here.
     [TestCase("bios")]
-    [TestCase("uefi")]
+    [TestCase("bios-smp4")]
+    [TestCase("uefi-smp4")]
     public void EveryRegisteredTestReported(string firmware)
     {
         var registered = Directory.EnumerateFiles(Path.Combine(KittenCommand.RepositoryRoot, "Kernel"), "*.cs", SearchOption.AllDirectories)

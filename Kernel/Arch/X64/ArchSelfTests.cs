@@ -5,7 +5,6 @@ namespace Kitten.Kernel.Arch.X64;
 
 internal static unsafe class ArchSelfTests
 {
-    private const int XmmTestVector = 0x41;
     private const uint EferMsr = 0xC0000080;
     private const ulong EferNxe = 1 << 11;
 
@@ -37,7 +36,7 @@ internal static unsafe class ArchSelfTests
             return false;
         s_hookHits++;
         s_hookVector = context->Vector;
-        s_hookStack = Processor.BootTables->IstContaining((ulong)context);
+        s_hookStack = CpuLocal.Current->Tables->IstContaining((ulong)context);
         return true; // #BP is a trap: RIP already points past INT3
     }
 
@@ -97,9 +96,9 @@ internal static unsafe class ArchSelfTests
     private static void XmmPreserved(ref TestContext t)
     {
         s_hookHits = 0;
-        InterruptDispatcher.Register(XmmTestVector, &ClobberXmm);
+        InterruptDispatcher.Register(InterruptVectors.SelfTestXmm, &ClobberXmm);
         int preserved = CpuTestHooks.TestXmmPreserved();
-        InterruptDispatcher.Unregister(XmmTestVector);
+        InterruptDispatcher.Unregister(InterruptVectors.SelfTestXmm);
         t.Equal(1, s_hookHits, "interrupt handler runs");
         t.Equal(1, preserved, "XMM0-15 preserved");
     }

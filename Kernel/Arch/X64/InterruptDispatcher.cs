@@ -3,13 +3,12 @@
 // claimed the vector; external interrupts go to the handler registered for their vector.
 using System.Runtime;
 using Kitten.Kernel.Diagnostics;
+using Kitten.Kernel.Tasks;
 
 namespace Kitten.Kernel.Arch.X64;
 
 internal static unsafe class InterruptDispatcher
 {
-    public const int SpuriousVector = 0xFF;
-
     // Returns the context to resume: the one passed in, or another thread's after a switch.
     private static delegate*<InterruptContext*, InterruptContext*>* s_handlers;
 
@@ -39,6 +38,8 @@ internal static unsafe class InterruptDispatcher
     private static InterruptContext* Dispatch(InterruptContext* context)
     {
         int vector = (int)context->Vector;
+        CpuLocal* cpu = CpuLocal.Current;
+        cpu->KernelEntries++;
         if (vector < ExceptionNames.FirstExternal)
         {
             ExceptionCount++;
@@ -49,16 +50,17 @@ internal static unsafe class InterruptDispatcher
             Panic.FromException(context);
         }
 
-        if (vector == SpuriousVector)
+        if (vector == InterruptVectors.Spurious)
             return context; // spurious LAPIC interrupts take no EOI (Intel SDM vol. 3, 11.9)
+        if (vector == InterruptVectors.Yield)
+            return Scheduler.Switch(context);
 
         delegate*<InterruptContext*, InterruptContext*> handler = s_handlers[vector];
         LocalApic.EndOfInterrupt();
         if (handler == null)
-        {
             Console.WriteLine($"kitten: unexpected interrupt on vector {vector}");
-            return context;
-        }
-        return handler(context);
+        else
+            context = handler(context);
+        return cpu->NeedReschedule ? Scheduler.Switch(context) : context;
     }
 }

@@ -22,7 +22,16 @@ internal static unsafe class LocalApic
     private const int RegisterTimerCurrentCount = 0x390;
     private const int RegisterTimerDivide = 0x3E0;
 
+    private const int RegisterIcrLow = 0x300;
+    private const int RegisterIcrHigh = 0x310;
+
     private const uint LvtMasked = 1 << 16;
+    private const uint LvtTimerTscDeadline = 2 << 17;
+    private const uint TscDeadlineMsr = 0x6E0;
+    private const uint IcrDeliveryPending = 1 << 12;
+    private const uint IcrLevelAssert = 1 << 14;
+    private const uint IcrInit = 5 << 8;
+    private const uint IcrStartup = 6 << 8;
     private const uint SpuriousEnable = 1 << 8;
     private const uint TimerDivideBy16 = 0x3;
 
@@ -34,7 +43,8 @@ internal static unsafe class LocalApic
     public static uint Id => Read(RegisterId) >> 24;
     public static uint Version => Read(RegisterVersion) & 0xFF;
 
-    // Enables the APIC of the calling CPU with everything masked but the spurious vector.
+    // Enables the APIC of the calling CPU with everything masked but the spurious vector. All CPUs'
+    // APICs sit at the same physical address; each CPU sees its own there.
     public static void InitializeThisCpu()
     {
         ulong msr = Cpu.ReadMsr(ApicBaseMsr);
@@ -48,7 +58,7 @@ internal static unsafe class LocalApic
         Write(RegisterLvtLint1, LvtMasked);
         Write(RegisterLvtError, LvtMasked);
         Write(RegisterTimerDivide, TimerDivideBy16);
-        Write(RegisterSpurious, SpuriousEnable | InterruptDispatcher.SpuriousVector);
+        Write(RegisterSpurious, SpuriousEnable | InterruptVectors.Spurious);
     }
 
     public static void EndOfInterrupt()
@@ -71,6 +81,32 @@ internal static unsafe class LocalApic
     }
 
     public static uint TimerCurrentCount => Read(RegisterTimerCurrentCount);
+
+    // TSC-deadline mode: the timer fires when the TSC reaches a value written to IA32_TSC_DEADLINE
+    // (Intel SDM vol. 3, 11.5.4.1). Present when CPUID.01H:ECX[24] is set.
+    public static bool HasTscDeadline => (Cpu.Cpuid(1).Ecx & (1 << 24)) != 0;
+
+    public static void UseTscDeadline(byte vector) => Write(RegisterLvtTimer, LvtTimerTscDeadline | vector);
+
+    // Arms the deadline; 0 disarms.
+    public static void SetTscDeadline(ulong tsc) => Cpu.WriteMsr(TscDeadlineMsr, tsc);
+
+    // Inter-processor interrupts (Intel SDM vol. 3, 11.6 "Issuing Interprocessor Interrupts").
+    public static void SendIpi(uint apicId, byte vector) => SendCommand(apicId, vector);
+
+    public static void SendInit(uint apicId) => SendCommand(apicId, IcrInit | IcrLevelAssert);
+
+    public static void SendStartup(uint apicId, byte page) => SendCommand(apicId, IcrStartup | IcrLevelAssert | page);
+
+    private static void SendCommand(uint apicId, uint command)
+    {
+        while ((Read(RegisterIcrLow) & IcrDeliveryPending) != 0)
+            Cpu.Pause();
+        Write(RegisterIcrHigh, apicId << 24);
+        Write(RegisterIcrLow, command); // writing the low half sends
+        while ((Read(RegisterIcrLow) & IcrDeliveryPending) != 0)
+            Cpu.Pause();
+    }
 
     // Starts the counter from count with its interrupt masked, for calibration.
     public static void StartCountingMasked(uint count)

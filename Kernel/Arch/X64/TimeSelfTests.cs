@@ -5,7 +5,6 @@ namespace Kitten.Kernel.Arch.X64;
 
 internal static unsafe class TimeSelfTests
 {
-    private const int TimerTestVector = 0x40;
 
     public static void Register(SelfTestList tests)
     {
@@ -42,7 +41,7 @@ internal static unsafe class TimeSelfTests
     {
         s_timerHits++;
         s_timerTsc = Cpu.ReadTsc();
-        s_timerStack = Processor.BootTables->IstContaining((ulong)context);
+        s_timerStack = CpuLocal.Current->Tables->IstContaining((ulong)context);
         return context;
     }
 
@@ -59,13 +58,13 @@ internal static unsafe class TimeSelfTests
     private static void ApicTimerOneShot(ref TestContext t)
     {
         s_timerHits = 0;
-        InterruptDispatcher.Register(TimerTestVector, &OnTimer);
+        InterruptDispatcher.Register(InterruptVectors.SelfTestTimer, &OnTimer);
         const ulong DelayNs = 2_000_000;
         ulong start = Cpu.ReadTsc();
-        LocalApic.ArmOneShot(TimerTestVector, TimeBase.NanosecondsToApicTicks(DelayNs));
+        LocalApic.ArmOneShot(InterruptVectors.SelfTestTimer, TimeBase.NanosecondsToApicTicks(DelayNs));
         WaitForHits(1, TimeBase.TscHz); // give up after a second
         LocalApic.StopTimer();
-        InterruptDispatcher.Unregister(TimerTestVector);
+        InterruptDispatcher.Unregister(InterruptVectors.SelfTestTimer);
 
         t.Equal(1, s_timerHits, "timer interrupts");
         ulong elapsedNs = TimeBase.TscToNanoseconds(s_timerTsc - start);
@@ -77,12 +76,12 @@ internal static unsafe class TimeSelfTests
     private static void ApicTimerFiresOnce(ref TestContext t)
     {
         s_timerHits = 0;
-        InterruptDispatcher.Register(TimerTestVector, &OnTimer);
-        LocalApic.ArmOneShot(TimerTestVector, TimeBase.NanosecondsToApicTicks(500_000));
+        InterruptDispatcher.Register(InterruptVectors.SelfTestTimer, &OnTimer);
+        LocalApic.ArmOneShot(InterruptVectors.SelfTestTimer, TimeBase.NanosecondsToApicTicks(500_000));
         // Wait for ten times the interval: a periodic timer would fire about ten times.
         WaitForHits(2, TimeBase.TscHz / 200);
         LocalApic.StopTimer();
-        InterruptDispatcher.Unregister(TimerTestVector);
+        InterruptDispatcher.Unregister(InterruptVectors.SelfTestTimer);
         t.Equal(1, s_timerHits, "interrupts from one one-shot arming");
     }
 }

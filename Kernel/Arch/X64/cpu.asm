@@ -204,3 +204,12 @@ FUNC cpu_clobber_xmm
 %assign i i + 1
 %endrep
         ret
+
+FUNC cpu_local_self
+        mov rax, [gs:0]
+        ret
+
+; Scheduler.Yield: the switch happens in the interrupt path (InterruptVectors.Yield = 0x30).
+FUNC cpu_yield
+        int 0x30
+        ret

@@ -1,0 +1,51 @@
+// A kernel thread. Its registers, while it is not running, are an InterruptContext saved in the thread
+// itself: every switch goes through the interrupt path (a timer, an IPI, or INT Yield), which saves the
+// running thread's context and resumes another's.
+using System.Runtime.InteropServices;
+using Kitten.Kernel.Arch.X64;
+
+namespace Kitten.Kernel.Tasks;
+
+internal enum ThreadState
+{
+    Ready,      // in its CPU's run queue
+    Running,
+    Blocked,    // waiting on a WaitQueue
+    Sleeping,   // waiting for a deadline in its CPU's timer queue
+    Exited,
+}
+
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct Thread
+{
+    // First, so that it is 16-byte aligned for FXSAVE/FXRSTOR (threads are allocated 64-aligned).
+    public InterruptContext SavedContext;
+
+    public int Id;
+    public int Cpu;                 // the CPU whose queues hold this thread; changes only by migration
+    public int MigrateTo;           // -1, or the CPU to move to at the next switch
+    public ThreadState State;
+    public bool IsIdle;
+    public bool Detached;           // free it on exit instead of waiting for Join
+    public bool ExitRequested;      // set by Exit; the next switch marks it Exited
+    public bool InTimerQueue;
+
+    public ulong StackBase;
+    public ulong StackSize;
+
+    public delegate*<void*, void> Entry;
+    public void* Argument;
+
+    public Thread* QueueNext;       // run queue or wait queue link
+    public Thread* TimerNext;       // timer queue link
+    public ulong WakeTsc;           // when Sleeping: the deadline
+    public bool TimedOut;           // set when a timed wait ended by its deadline
+
+    public WaitQueue ExitWaiters;
+    public ulong CpuTicks;          // TSC ticks spent running
+    public ulong LastStart;
+
+    public fixed byte Name[24];
+
+    public ulong StackTop => StackBase + StackSize;
+}
