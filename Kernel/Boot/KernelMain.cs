@@ -115,6 +115,9 @@ internal static unsafe class KernelMain
         if (commandLine.HasWord("crashtest"))
             CrashTest();
 
+        if (commandLine.TryGetValue("bench", out ReadOnlySpan<byte> benchmark))
+            RunBenchmark(commandLine, benchmark);
+
         if (commandLine.HasWord("selftest") || commandLine.TryGetValue("selftest", out _))
         {
             commandLine.TryGetValue("selftest", out ReadOnlySpan<byte> prefix);
@@ -125,6 +128,29 @@ internal static unsafe class KernelMain
         Console.WriteLine($"kitten: boot complete at tsc={Cpu.ReadTsc()}; idle (nothing to run yet)");
         for (; ; )
             Cpu.EnableInterruptsAndHalt();
+    }
+
+    // `bench=NAME`: in-kernel benchmarks that `./kitten bench` boots; the machine stops afterwards.
+    private static void RunBenchmark(CommandLine commandLine, ReadOnlySpan<byte> name)
+    {
+        if (CommandLine.Equals(name, "detour"))
+        {
+            ulong ticks = 1_000_000_000;
+            if (commandLine.TryGetValue("detour.ticks", out ReadOnlySpan<byte> text))
+                Text.NumberFormat.TryParseUnsigned(AsciiToChars(text), out ticks);
+            DetourBenchmark.RunAndReport(ticks);
+            Shutdown.PowerOff(ShutdownReason.Success);
+        }
+        Console.WriteLine($"kitten: unknown benchmark \"{name}\"");
+        Shutdown.PowerOff(ShutdownReason.Panic);
+    }
+
+    private static ReadOnlySpan<char> AsciiToChars(ReadOnlySpan<byte> text)
+    {
+        var chars = new char[text.Length];
+        for (int i = 0; i < text.Length; i++)
+            chars[i] = (char)text[i];
+        return chars;
     }
 
     // The heap goes in the largest usable range below the end of the boot direct map.

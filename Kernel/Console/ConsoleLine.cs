@@ -1,7 +1,8 @@
 // The interpolated-string handler behind Console.Write/WriteLine. The C# compiler turns
 // $"a {x:x8} b" into AppendLiteral/AppendFormatted calls on this struct. The console lock is taken when
 // the handler is created and released by Finish, so a formatted line is never split by another CPU.
-// Formats: none (decimal), "x"/"xN" (hex, N digits), "size" (bytes in B/KiB/MiB/GiB).
+// Formats: none (decimal), "x"/"xN" (hex, N digits), "size" (bytes in B/KiB/MiB/GiB), "milli"
+// (thousandths as a decimal fraction).
 using System.Runtime.CompilerServices;
 using Kitten.Kernel.Text;
 
@@ -57,6 +58,15 @@ internal ref struct ConsoleLine
         else if (format == "size")
         {
             WriteSize(value);
+        }
+        else if (format == "milli")
+        {
+            // Thousandths as a decimal: 1500 -> 1.500.
+            Console.WriteRawUnsigned(value / 1000);
+            Console.WriteRaw('.');
+            Console.WriteRawUnsigned(value % 1000 / 100);
+            Console.WriteRawUnsigned(value % 100 / 10);
+            Console.WriteRawUnsigned(value % 10);
         }
         else
         {

@@ -13,6 +13,7 @@ internal static class SelfTestCatalog
         Arch.X64.ArchSelfTests.Register(tests);
         Arch.X64.TimeSelfTests.Register(tests);
         Tasks.TaskSelfTests.Register(tests);
+        Diagnostics.NoiseSelfTests.Register(tests);
         return tests.ToArray();
     }
 }
