@@ -35,11 +35,12 @@ build_kernel() {
             -O --noinlinetls --nativelib
     fi
 
-    local objects=("$object") source out changed=0
+    local objects=("$object") source out includes=()
+    mapfile -t includes < <(find "$KITTEN_ROOT/Kernel" -name '*.inc' -not -path '*/out/*')
     while IFS= read -r source; do
         out="$KERNEL_OUT/obj/$(echo "${source#"$KITTEN_ROOT"/Kernel/}" | tr '/' '_' | sed 's/\.asm$/.o/')"
-        if needs_rebuild "$out" "$source"; then
-            run_step "nasm ${source#"$KITTEN_ROOT"/}" nasm -f elf64 -w+all -o "$out" "$source"
+        if needs_rebuild "$out" "$source" "${includes[@]}"; then
+            run_step "nasm ${source#"$KITTEN_ROOT"/}" nasm -f elf64 -w+all -I "$KITTEN_ROOT/Kernel/Arch/X64/" -o "$out" "$source"
         fi
         objects+=("$out")
     done < <(find "$KITTEN_ROOT/Kernel" -name '*.asm' -not -path '*/out/*' | sort)

@@ -9,6 +9,8 @@
 ; The identity map of the low 4 GiB exists only until we run in the higher half; it is then removed so
 ; that a null pointer in ring 0 faults.
 
+%include "context.inc"
+
 bits 32
 
 KERNEL_VMA      equ 0xFFFFFFFF80000000
@@ -189,15 +191,7 @@ higher_half:
         mov rax, cr3
         mov cr3, rax
 
-        ; SSE: compiled C# uses XMM registers everywhere. CR0.EM=0, CR0.MP=1, CR4.OSFXSR|OSXMMEXCPT
-        ; (Intel SDM vol. 3, 13.1.3 "Initialization of the SSE Extensions").
-        mov rax, cr0
-        and rax, ~(1 << 2)
-        or rax, 1 << 1
-        mov cr0, rax
-        mov rax, cr4
-        or rax, (1 << 9) | (1 << 10)
-        mov cr4, rax
+        ENABLE_SSE
 
         ; Zero .bss in the higher half (managed statics live there). The boot stack is in .bss too, so
         ; keep the boot arguments in registers, not on the stack.

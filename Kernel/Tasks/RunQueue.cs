@@ -6,35 +6,13 @@ namespace Kitten.Kernel.Tasks;
 internal unsafe struct RunQueue
 {
     public SpinLock Lock;
-    private Thread* _head;
-    private Thread* _tail;
-    private int _count;
+    private ThreadList _threads;
 
-    public readonly int Count => _count;
-    public readonly bool IsEmpty => _head == null;
+    public readonly int Count => _threads.Count;
+    public readonly bool IsEmpty => _threads.IsEmpty;
 
     // Callers hold Lock.
-    public void Enqueue(Thread* thread)
-    {
-        thread->QueueNext = null;
-        if (_tail == null)
-            _head = thread;
-        else
-            _tail->QueueNext = thread;
-        _tail = thread;
-        _count++;
-    }
+    public void Enqueue(Thread* thread) => _threads.Append(thread);
 
-    public Thread* Dequeue()
-    {
-        Thread* thread = _head;
-        if (thread == null)
-            return null;
-        _head = thread->QueueNext;
-        if (_head == null)
-            _tail = null;
-        thread->QueueNext = null;
-        _count--;
-        return thread;
-    }
+    public Thread* Dequeue() => _threads.RemoveFirst();
 }

@@ -13,10 +13,9 @@ namespace Kitten.Kernel.Tasks;
 internal unsafe struct WaitQueue
 {
     public SpinLock Lock;
-    private Thread* _head;
-    private Thread* _tail;
+    private ThreadList _waiters;
 
-    public readonly bool HasWaiters => _head != null;
+    public readonly bool HasWaiters => !_waiters.IsEmpty;
 
     // Caller holds Lock.
     public void Wait() => WaitUntil(0);
@@ -25,19 +24,19 @@ internal unsafe struct WaitQueue
     public bool WaitUntil(ulong deadlineTsc)
     {
         Thread* self = Scheduler.CurrentThread;
-        Append(self);
+        _waiters.Append(self);
         fixed (WaitQueue* queue = &this)
             Scheduler.BlockCurrent(&queue->Lock, deadlineTsc);
         // Woken by WakeOne/WakeAll, which unlinked us, or by the deadline, which did not. If both raced,
         // the waker unlinked us and the wake-up counts.
         Lock.Acquire();
-        return !(self->TimedOut && Unlink(self));
+        return !(self->TimedOut && _waiters.Remove(self));
     }
 
     public bool WakeOne()
     {
         bool interrupts = Lock.Acquire();
-        Thread* thread = PopFirst();
+        Thread* thread = _waiters.RemoveFirst();
         Lock.Release(interrupts);
         if (thread == null)
             return false;
@@ -48,8 +47,7 @@ internal unsafe struct WaitQueue
     public int WakeAll()
     {
         bool interrupts = Lock.Acquire();
-        Thread* list = _head;
-        _head = _tail = null;
+        Thread* list = _waiters.TakeAll();
         Lock.Release(interrupts);
         int count = 0;
         while (list != null)
@@ -61,47 +59,5 @@ internal unsafe struct WaitQueue
             count++;
         }
         return count;
-    }
-
-    private void Append(Thread* thread)
-    {
-        thread->QueueNext = null;
-        if (_tail == null)
-            _head = thread;
-        else
-            _tail->QueueNext = thread;
-        _tail = thread;
-    }
-
-    private Thread* PopFirst()
-    {
-        Thread* thread = _head;
-        if (thread != null)
-        {
-            _head = thread->QueueNext;
-            if (_head == null)
-                _tail = null;
-            thread->QueueNext = null;
-        }
-        return thread;
-    }
-
-    private bool Unlink(Thread* thread)
-    {
-        Thread* previous = null;
-        for (Thread* t = _head; t != null; previous = t, t = t->QueueNext)
-        {
-            if (t != thread)
-                continue;
-            if (previous == null)
-                _head = t->QueueNext;
-            else
-                previous->QueueNext = t->QueueNext;
-            if (_tail == t)
-                _tail = previous;
-            t->QueueNext = null;
-            return true;
-        }
-        return false;
     }
 }

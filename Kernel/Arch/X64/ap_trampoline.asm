@@ -3,6 +3,7 @@
 ; position-independent blob to such a page below 1 MiB and fills the data fields at its end. The blob
 ; enters long mode directly (PE and PG together, then a far jump to a 64-bit code segment) with page
 ; tables that map both the blob (identity) and the kernel, then jumps to ap_entry in the higher half.
+%include "context.inc"
 bits 16
 section .rodata
 align 16
@@ -92,13 +93,7 @@ extern ApMain
 global ap_entry
 ap_entry:
         mov cr3, rsi                            ; leave the trampoline's page tables
-        mov rax, cr0                            ; SSE, as on the boot CPU (multiboot2.asm)
-        and rax, ~(1 << 2)
-        or rax, 1 << 1
-        mov cr0, rax
-        mov rax, cr4
-        or rax, (1 << 9) | (1 << 10)
-        mov cr4, rax
+        ENABLE_SSE
         and rsp, -16
         xor ebp, ebp
         call ApMain

@@ -6,6 +6,7 @@
 ; and calls InterruptDispatch(context*), which returns the context to resume (the same one, or another
 ; thread's when the scheduler switches). Vectors with an error code: Intel SDM vol. 3, table 6-1.
 bits 64
+%include "context.inc"
 section .text
 extern InterruptDispatch
 
@@ -38,21 +39,7 @@ isr_common:
         jz .from_kernel
         swapgs
 .from_kernel:
-        push rax
-        push rbx
-        push rcx
-        push rdx
-        push rsi
-        push rdi
-        push rbp
-        push r8
-        push r9
-        push r10
-        push r11
-        push r12
-        push r13
-        push r14
-        push r15
+        PUSH_GENERAL_REGISTERS
         ; The CPU aligned RSP to 16 before its 40-byte frame; with 17 words pushed since, RSP is 16-aligned.
         sub rsp, 512
         fxsave [rsp]
@@ -64,21 +51,7 @@ interrupt_return:
         mov rsp, rax
         fxrstor [rsp]
         add rsp, 512
-        pop r15
-        pop r14
-        pop r13
-        pop r12
-        pop r11
-        pop r10
-        pop r9
-        pop r8
-        pop rbp
-        pop rdi
-        pop rsi
-        pop rdx
-        pop rcx
-        pop rbx
-        pop rax
+        POP_GENERAL_REGISTERS
         test byte [rsp + 24], 3
         jz .to_kernel
         swapgs

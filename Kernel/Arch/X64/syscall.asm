@@ -5,6 +5,7 @@
 ; the kernel sees one kind of saved context. The return goes through interrupt_return (IRETQ), which
 ; also handles a context that a signal or the scheduler changed.
 bits 64
+%include "context.inc"
 section .text
 extern SyscallDispatch
 extern interrupt_return
@@ -25,21 +26,7 @@ syscall_entry:
         push rcx
         push 0
         push SYSCALL_VECTOR
-        push rax
-        push rbx
-        push rcx
-        push rdx
-        push rsi
-        push rdi
-        push rbp
-        push r8
-        push r9
-        push r10
-        push r11
-        push r12
-        push r13
-        push r14
-        push r15
+        PUSH_GENERAL_REGISTERS
         sub rsp, 512
         fxsave [rsp]
         cld
