@@ -69,7 +69,7 @@ internal static unsafe class TimeSelfTests
         t.Equal(1, s_timerHits, "timer interrupts");
         ulong elapsedNs = TimeBase.TscToNanoseconds(s_timerTsc - start);
         // Not before the deadline (allow the calibration's 10% error), and not absurdly late.
-        t.InRange(elapsedNs, DelayNs * 9 / 10, DelayNs * 50, "ns until the interrupt");
+        t.InRange(elapsedNs, DelayNs * 9 / 10, 1_000_000_000, "ns until the interrupt (late only if the host stalled)");
         t.Equal(InterruptStacks.ExternalInterrupt, s_timerStack, "IST slot the interrupt ran on");
     }
 
