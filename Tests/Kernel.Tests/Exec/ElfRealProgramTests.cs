@@ -80,6 +80,11 @@ public unsafe class ElfRealProgramTests
         Assert.That(image.CheckLoadBias(0), Is.Null);
         Assert.That(image.CheckLoadBias(0x200000), Is.Not.Null);
         LoadAndCheck(image, file, 0);
+
+        AuxiliaryValues values = AuxiliaryValues.ForImage(image, 0);
+        Assert.That(values.Entry, Is.EqualTo(facts.Entry));
+        Assert.That(values.ProgramHeaderCount, Is.EqualTo((ulong)facts.ProgramHeaderCount));
+        Assert.That(values.ProgramHeaders, Is.EqualTo(image.ProgramHeaderAddress));
     }
 
     [Test]
@@ -105,6 +110,10 @@ public unsafe class ElfRealProgramTests
         // the glibc code that applies them to itself at start-up.
         Assert.That(TestPrograms.Run("readelf", $"-rW {TestPrograms.StaticPie}"), Does.Contain("R_X86_64_RELATIVE"));
         Assert.That(TestPrograms.Run("nm", TestPrograms.StaticPie), Does.Contain(" _dl_relocate_static_pie"));
+
+        AuxiliaryValues values = AuxiliaryValues.ForImage(image, bias);
+        Assert.That(values.Entry, Is.EqualTo(facts.Entry + bias));
+        Assert.That(values.ProgramHeaders, Is.EqualTo(image.ProgramHeaderAddress + bias));
     }
 
     [Test]
