@@ -12,6 +12,7 @@ internal static class SelfTestCatalog
         Memory.MemorySelfTests.Register(tests);
         Arch.X64.ArchSelfTests.Register(tests);
         Arch.X64.TimeSelfTests.Register(tests);
+        Exec.ExecSelfTests.Register(tests);
         return tests.ToArray();
     }
 }
