@@ -14,6 +14,7 @@ internal static class SelfTestCatalog
         Arch.X64.TimeSelfTests.Register(tests);
         Tasks.TaskSelfTests.Register(tests);
         Diagnostics.NoiseSelfTests.Register(tests);
+        Exec.ExecSelfTests.Register(tests);
         return tests.ToArray();
     }
 }
