@@ -27,6 +27,7 @@ internal static unsafe class RuntimeSelfTests
         tests.Add("runtime.span_slice_fill", &SpanSliceFill);
         tests.Add("runtime.string_concat_equality", &StringConcatEquality);
         tests.Add("runtime.generic_instantiations", &GenericInstantiations);
+        tests.Add("runtime.utf8_literals_do_not_allocate", &Utf8LiteralsDoNotAllocate);
     }
 
     // ---- statics and class constructors ----
@@ -300,5 +301,18 @@ internal static unsafe class RuntimeSelfTests
         t.Check(other.First == "big" && other.Second == 1L << 40, "generic class over string and long");
         t.Equal(9, Largest(new[] { 4, 9, 1 }, &GreaterInt), "generic method over int");
         t.Check(Largest(new[] { "a", "abc", "ab" }, &LongerString) == "abc", "generic method over string");
+    }
+
+    private static void Utf8LiteralsDoNotAllocate(ref TestContext t)
+    {
+        ulong allocationsBefore = KernelHeap.AllocationCount;
+        int total = 0;
+        for (int i = 0; i < 100; i++)
+        {
+            ReadOnlySpan<byte> text = "kitten"u8;
+            total += text.Length + text[5];
+        }
+        t.Equal(100 * (6 + 'n'), total, "length and last byte of the literal");
+        t.Equal(allocationsBefore, KernelHeap.AllocationCount, "heap allocations by u8 literals");
     }
 }

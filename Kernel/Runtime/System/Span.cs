@@ -98,6 +98,14 @@ public readonly ref struct ReadOnlySpan<T>
         _length = array.Length;
     }
 
+    public ReadOnlySpan(T[] array, int start, int length)
+    {
+        if (array is null || (ulong)(uint)start + (ulong)(uint)length > (ulong)(uint)array.Length)
+            Internal.Runtime.CompilerHelpers.ThrowHelpers.ThrowArgumentOutOfRangeException();
+        _reference = ref Unsafe.Add(ref Unsafe.As<byte, T>(ref array.GetRawArrayData()), (nint)(uint)start);
+        _length = length;
+    }
+
     internal ReadOnlySpan(ref T reference, int length)
     {
         _reference = ref reference;
