@@ -14,19 +14,23 @@ internal static unsafe class RawPageTables
 
     public readonly record struct Table(ulong Physical, int Level, ulong Virtual, int PresentEntries);
 
-    // Every leaf under the PML4 at root; pml4Entries limits the walk to some PML4 entries (all if null).
-    public static List<Leaf> Leaves(SimulatedPhysicalMemory memory, ulong root, Func<int, bool> pml4Entries = null)
+    // Every leaf under the PML4 at root, in address order.
+    public static List<Leaf> Leaves(SimulatedPhysicalMemory memory, ulong root)
     {
         var leaves = new List<Leaf>();
-        Walk(memory, root, pml4Entries, leaves, null);
+        Walk(memory, root, leaves.Add, null);
         return leaves;
     }
 
+    // The same without collecting them: for hierarchies with hundreds of thousands of leaves.
+    public static void ForEachLeaf(SimulatedPhysicalMemory memory, ulong root, Action<Leaf> visit) =>
+        Walk(memory, root, visit, null);
+
     // Every table under (and including) the PML4 at root.
-    public static List<Table> Tables(SimulatedPhysicalMemory memory, ulong root, Func<int, bool> pml4Entries = null)
+    public static List<Table> Tables(SimulatedPhysicalMemory memory, ulong root)
     {
         var tables = new List<Table>();
-        Walk(memory, root, pml4Entries, null, tables);
+        Walk(memory, root, null, tables);
         return tables;
     }
 
@@ -41,13 +45,13 @@ internal static unsafe class RawPageTables
     // The raw PML4 entry at an index.
     public static ulong Pml4Entry(SimulatedPhysicalMemory memory, ulong root, int index) => memory.Pointer(root)[index];
 
-    private static void Walk(SimulatedPhysicalMemory memory, ulong root, Func<int, bool> pml4Entries, List<Leaf> leaves, List<Table> tables)
+    private static void Walk(SimulatedPhysicalMemory memory, ulong root, Action<Leaf> leaves, List<Table> tables)
     {
         ulong* pml4 = memory.Pointer(root);
         tables?.Add(new Table(root, 4, 0, Count(pml4)));
         for (int i = 0; i < 512; i++)
         {
-            if ((pml4[i] & 1) == 0 || (pml4Entries != null && !pml4Entries(i)))
+            if ((pml4[i] & 1) == 0)
                 continue;
             ulong virt = (ulong)i << 39;
             if (i >= 256)
@@ -57,7 +61,7 @@ internal static unsafe class RawPageTables
     }
 
     private static void WalkTable(SimulatedPhysicalMemory memory, ulong table, int level, ulong virt, ulong[] path,
-        List<Leaf> leaves, List<Table> tables)
+        Action<Leaf> leaves, List<Table> tables)
     {
         ulong* entries = memory.Pointer(table);
         tables?.Add(new Table(table, level, virt, Count(entries)));
@@ -70,7 +74,7 @@ internal static unsafe class RawPageTables
             ulong v = virt + ((ulong)i << shift);
             bool leaf = level == 1 || (entry & (1UL << 7)) != 0;
             if (leaf)
-                leaves?.Add(new Leaf(v, level, entry, path));
+                leaves?.Invoke(new Leaf(v, level, entry, path));
             else
                 WalkTable(memory, entry & 0x000F_FFFF_FFFF_F000, level - 1, v, path.Append(entry).ToArray(), leaves, tables);
         }
