@@ -67,7 +67,7 @@ internal unsafe struct AddressSpace
     // Makes the kernel's upper half (PML4 entries 256..511) part of this space; see PageTable.ShareKernelHalf.
     public AddressSpaceResult ShareKernelHalf(in PageTable kernel) => AddressSpaceResults.From(_pageTable.ShareKernelHalf(kernel));
 
-    // Adds the region [start, start + length). With a backing physical address, maps all of it there at
+    // Adds the region [start, start + length) (not Global). With a backing physical address, maps all of it there at
     // once (and adds nothing if that fails); without, mappings come later through MapPhysical.
     public AddressSpaceResult AddRegion(ulong start, ulong length, PageFlags flags, PageSizes pageSizes,
         ulong backingPhysical = VirtualRegion.NoBacking)
@@ -77,6 +77,10 @@ internal unsafe struct AddressSpace
             return check;
         if ((pageSizes & PageSizes.All) == 0)
             return AddressSpaceResult.Misaligned;
+        // A global TLB entry survives CR3 loads (Intel SDM vol. 3A, 4.10.2.4): a global page in one
+        // process's user half would show through in the next process run on that CPU.
+        if ((flags & PageFlags.Global) != 0)
+            return AddressSpaceResult.InvalidFlags;
         ulong end = start + length;
         int position = 0;
         while (position < _regionCount && _regions[position].Start < end)

@@ -9,7 +9,7 @@ internal enum AddressSpaceResult : byte
     OutOfMemory,     // no page for a page table; nothing changed
     Misaligned,      // address, length or physical base not a multiple of 4 KiB, or no allowed page size fits
     InvalidRange,    // empty, wraps, or outside the user half [0, AddressSpace.UserEnd)
-    InvalidFlags,
+    InvalidFlags,    // Global in a user region
     Overlaps,        // the new region overlaps an existing one
     NoRegion,        // no region matches, or the range is not inside a single region
     RegionsFull,     // the caller-provided region storage is full

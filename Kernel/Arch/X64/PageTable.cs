@@ -13,7 +13,9 @@
 // those live until Destroy so that no borrowed PML4 entry elsewhere ever points at a freed table.
 //
 // TLBs are the caller's business: after Unmap, Protect or ClearSmartMapSlot on a live hierarchy, flush the
-// range (INVLPG or a CR3 reload; Intel SDM vol. 3A, 4.10.4) on every CPU that may cache it.
+// range (INVLPG or a CR3 reload; Intel SDM vol. 3A, 4.10.4) on every CPU that may cache it. So is locking:
+// changes to one hierarchy must be serialized. The struct is the hierarchy's one handle; do not copy it
+// (a copy would share the tables but not the count of them). Create expects a zeroed or destroyed one.
 namespace Kitten.Kernel.Arch.X64;
 
 internal unsafe partial struct PageTable

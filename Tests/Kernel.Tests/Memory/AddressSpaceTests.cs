@@ -78,6 +78,15 @@ public unsafe class AddressSpaceTests
     }
 
     [Test]
+    public void UserRegionsCannotBeGlobal()
+    {
+        AddressSpace* space = NewSpace();
+        Assert.That(space->AddRegion(0x40_0000, K4, UserData | PageFlags.Global, PageSizes.All, Ram), Is.EqualTo(AddressSpaceResult.InvalidFlags));
+        Assert.That(space->RegionCount, Is.Zero);
+        Assert.That(space->Translate(0x40_0000, out _, out _, out _), Is.False);
+    }
+
+    [Test]
     public void TheLastRegionBelow512GiBIsFine()
     {
         AddressSpace* space = NewSpace();
