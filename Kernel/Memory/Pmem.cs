@@ -91,6 +91,12 @@ internal unsafe struct Pmem
         return Take(start, end, type, name);
     }
 
+    public bool Reserve(ulong rangeBase, ulong length, RegionType type, string name)
+    {
+        byte* ascii = stackalloc byte[PmemRegion.MaxNameLength];
+        return Reserve(rangeBase, length, type, PmemRegion.ToAscii(name, ascii));
+    }
+
     // Allocates size bytes (rounded up to whole pages) of physically contiguous free memory at an address
     // that is a multiple of alignment (a power of two; below PageSize counts as PageSize), recorded as a
     // region of the given type and name. The smallest free extent that fits is used, at its lowest aligned
@@ -112,6 +118,12 @@ internal unsafe struct Pmem
             return false;
         regionBase = start;
         return true;
+    }
+
+    public bool TryAllocate(ulong size, ulong alignment, RegionType type, string name, out ulong regionBase)
+    {
+        byte* ascii = stackalloc byte[PmemRegion.MaxNameLength];
+        return TryAllocate(size, alignment, type, PmemRegion.ToAscii(name, ascii), out regionBase);
     }
 
     // Frees the region that starts at base (of any type, reserved ones too): its memory becomes free and

@@ -41,6 +41,16 @@ internal unsafe struct PmemRegion
         return n;
     }
 
+    // The first MaxNameLength characters of text in ASCII (others become '?'), written to buffer, which
+    // must hold MaxNameLength bytes: lets callers name regions with string literals.
+    public static ReadOnlySpan<byte> ToAscii(string text, byte* buffer)
+    {
+        int n = text == null ? 0 : text.Length < MaxNameLength ? text.Length : MaxNameLength;
+        for (int i = 0; i < n; i++)
+            buffer[i] = text[i] < 0x80 ? (byte)text[i] : (byte)'?';
+        return new ReadOnlySpan<byte>(buffer, n);
+    }
+
     // Keeps the first MaxNameLength bytes; bytes that are not printable ASCII become '?', so that a name
     // from a boot module's command line cannot put control characters on the console.
     public void SetName(ReadOnlySpan<byte> name)

@@ -298,6 +298,19 @@ public class PmemTests
     }
 
     [Test]
+    public void StringNamesAreStoredAsAscii()
+    {
+        var h = new PmemHarness(16);
+        h.Pmem.AddFree(1 * MiB, 16 * MiB);
+        Assert.That(h.Pmem.Reserve(1 * MiB, 4096, RegionType.Firmware, "caf\u00e9 tables and a long tail"), Is.True);
+        Assert.That(h.Pmem.TryAllocate(4096, 4096, RegionType.Device, (string)null, out ulong b), Is.True);
+        h.Pmem.FindRegion(1 * MiB, out PmemRegion r);
+        h.Pmem.FindRegion(b, out PmemRegion d);
+        Assert.That(NameOf(r), Is.EqualTo("caf? tables and a long "));
+        Assert.That(d.NameLength, Is.Zero);
+    }
+
+    [Test]
     public void RegionsListInAddressOrderAndByType()
     {
         var h = new PmemHarness(64);
