@@ -10,6 +10,7 @@ internal static class SelfTestCatalog
         Text.TextSelfTests.Register(tests);
         Boot.BootSelfTests.Register(tests);
         Memory.MemorySelfTests.Register(tests);
+        Memory.PmemSelfTests.Register(tests);
         Arch.X64.ArchSelfTests.Register(tests);
         Arch.X64.TimeSelfTests.Register(tests);
         Tasks.TaskSelfTests.Register(tests);
