@@ -39,7 +39,7 @@ internal static unsafe class KernelMain
         if (!Multiboot2Info.TryOpen((byte*)PhysicalMemory.ToVirtual(multibootInfoPhysical), out Multiboot2Info info, out string error))
             Panic.Fail2("unreadable Multiboot2 boot information: ", error);
 
-        Console.WriteLine($"boot: loader \"{info.BootloaderName}\", command line \"{info.CommandLine}\"");
+        Console.WriteLine($"boot: loader \"{info.BootloaderName}\", command line \"{info.CommandLine}\", boot information at 0x{multibootInfoPhysical:x} ({info.TotalSize} bytes)");
 
         // Usable RAM: the firmware's available ranges minus the first MiB, the kernel image, the boot
         // information and the modules.
@@ -94,6 +94,14 @@ internal static unsafe class KernelMain
         Idt.Initialize();
         Console.WriteLine($"cpu: GDT, TSS and IDT loaded; interrupts on {InterruptStacks.Count} IST stacks of {InterruptStacks.StackSize:size}");
 
+        KernelPageTables.BuildAndSwitch(BootInfo.UsableMemory);
+        PhysicalMemoryManager.Initialize(BootInfo.UsableMemory, ImagePhysicalStart(), ImagePhysicalEnd(),
+            multibootInfoPhysical, multibootInfoPhysical + info.TotalSize);
+        for (int i = 0; i < BootInfo.Modules.Length; i++)
+            PhysicalMemoryManager.Reserve(BootInfo.Modules[i].Start, BootInfo.Modules[i].End - BootInfo.Modules[i].Start,
+                RegionType.BootModule, "boot module");
+        Console.WriteLine($"memory: kernel page tables: direct map of all RAM with {(KernelPageTables.HasGigabytePages ? "1 GiB" : "2 MiB")} pages, W^X kernel image; pmem {PhysicalMemoryManager.FreeBytes:size} free of {PhysicalMemoryManager.TotalBytes:size}");
+
         Pic8259.RemapAndMaskAll(PicVectorBase, PicVectorBase + 8);
         LocalApic.InitializeThisCpu();
         bootCpu->ApicId = LocalApic.Id;
@@ -141,6 +149,8 @@ internal static unsafe class KernelMain
             DetourBenchmark.RunAndReport(ticks);
             Shutdown.PowerOff(ShutdownReason.Success);
         }
+        if (CommandLine.Equals(name, "memory"))
+            Shutdown.PowerOff(MemoryBenchmark.Run() ? ShutdownReason.Success : ShutdownReason.Panic);
         Console.WriteLine($"kitten: unknown benchmark \"{name}\"");
         Shutdown.PowerOff(ShutdownReason.Panic);
     }

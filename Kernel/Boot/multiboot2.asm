@@ -230,6 +230,20 @@ global kitten_image_physical_end
 kitten_image_physical_end:
         mov rax, __kernel_physical_end
         ret
+; The kernel image's sections (virtual addresses), for KernelPageTables' W^X mapping.
+extern __text_start
+extern __rodata_start
+extern __data_start
+extern __kernel_end
+global kitten_image_sections
+kitten_image_sections:
+        lea rax, [rel image_sections]
+        ret
+section .rodata
+align 8
+image_sections:
+        dq __text_start, __rodata_start, __data_start, __kernel_end
+section .text
 global kitten_boot_stack_bottom
 kitten_boot_stack_bottom:
         mov rax, boot_stack

@@ -27,6 +27,7 @@ internal unsafe struct AddressSpace
     public readonly ulong PageTableBytes => _pageTable.PageTableBytes;
     public readonly int RegionCount => _regionCount;
     public readonly int SmartMapViewers => _viewers;
+    public readonly VirtualRegion* RegionStorage => _regions;   // the caller's, to free after Destroy
 
     public AddressSpaceResult Create(in PageTableAllocator allocator, bool noExecuteSupported,
         VirtualRegion* regionStorage, int regionCapacity)

@@ -11,6 +11,7 @@ internal static class SelfTestCatalog
         Boot.BootSelfTests.Register(tests);
         Memory.MemorySelfTests.Register(tests);
         Memory.PmemSelfTests.Register(tests);
+        Memory.AddressSpaceSelfTests.Register(tests);
         Arch.X64.ArchSelfTests.Register(tests);
         Arch.X64.TimeSelfTests.Register(tests);
         Tasks.TaskSelfTests.Register(tests);

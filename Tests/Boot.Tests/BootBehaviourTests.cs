@@ -72,9 +72,12 @@ public class BootBehaviourTests
     }
 
     [Test]
-    public void BootsWithMoreMemoryAndCpus()
+    public void UsesMemoryAbove4GiB()
     {
-        var run = KittenCommand.Boot("--mem", "1024", "--smp", "2", "selftest=boot.");
+        // QEMU puts the RAM beyond 3 GiB above the 4 GiB line: the memory tests then cover it.
+        var run = KittenCommand.Boot("--mem", "4096", "--smp", "2", "selftest=memory.");
         Assert.That(run.ExitCode, Is.EqualTo(0), run.ToString());
+        Assert.That(run.Output, Does.Contain("boot: memory 0x000100000000-0x00013fffffff available (1 GiB)"));
+        Assert.That(run.Output, Does.Contain("ok ").And.Contain("memory.direct_map_covers_all_ram"));
     }
 }

@@ -100,15 +100,23 @@ internal static unsafe class Smp
         return new Madt(tables.Map(madt)).GetProcessors(processors);
     }
 
-    // The kernel's page tables plus an identity map of low memory (PML4 entry 0 borrowed from the
-    // direct map's entry 256), in a page below 4 GiB since the trampoline loads CR3 in 32-bit code.
+    // The kernel's page tables plus an executable identity map of the first 2 MiB, where the trampoline
+    // runs until it jumps to the higher half (the kernel's direct map of the same memory is no-execute).
+    // Below 4 GiB, since the trampoline loads CR3 in 32-bit code. Three pages: PML4, PDPT, PD.
     private static ulong BuildTrampolinePageTables()
     {
-        var pml4 = (ulong*)KernelHeap.AllocateZeroed(4096, 4096);
+        const ulong PresentWritable = 3;
+        const ulong LargePage = 1 << 7;
+        var tables = (ulong*)KernelHeap.AllocateZeroed(3 * 4096, 4096);
+        ulong* pml4 = tables;
+        ulong* pdpt = tables + 512;
+        ulong* pd = tables + 1024;
         var kernelPml4 = (ulong*)PhysicalMemory.ToVirtual(Cpu.ReadCr3() & ~0xFFFUL);
-        for (int i = 0; i < 512; i++)
+        for (int i = 256; i < 512; i++)
             pml4[i] = kernelPml4[i];
-        pml4[0] = kernelPml4[256];
+        pd[0] = 0 | PresentWritable | LargePage;
+        pdpt[0] = PhysicalMemory.ToPhysical(pd) | PresentWritable;
+        pml4[0] = PhysicalMemory.ToPhysical(pdpt) | PresentWritable;
         ulong physical = PhysicalMemory.ToPhysical(pml4);
         if (physical >= 1UL << 32)
             Panic.Fail("trampoline page tables above 4 GiB");
