@@ -29,7 +29,8 @@ internal static unsafe class KernelPageTables
     public static bool HasGigabytePages { get; private set; }
     public static bool HasNoExecute { get; private set; }
 
-    [RuntimeImport("kitten_image_sections")][MethodImpl(MethodImplOptions.InternalCall)]
+    [RuntimeImport("kitten_image_sections")]
+    [MethodImpl(MethodImplOptions.InternalCall)]
     private static extern ulong* ImageSections(); // text start, rodata start, data start, image end (virtual)
 
     public static void BuildAndSwitch(System.ReadOnlySpan<PhysicalRange> usable)
