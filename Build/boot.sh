@@ -55,8 +55,10 @@ qemu_machine_command() {
     QEMU_CMD=(qemu-system-x86_64 -cpu max -smp "$BOOT_SMP" -m "$BOOT_MEM"
         -display none -no-reboot
         -device isa-debug-exit,iobase=0xf4,iosize=0x04)
-    # Deterministic time: instructions drive the clock, and the RTC follows the virtual clock.
-    [ "$BOOT_ICOUNT" -eq 1 ] && QEMU_CMD+=(-icount shift=0,sleep=off -rtc base=2026-01-01T00:00:00,clock=vm)
+    # Deterministic time: instructions drive the clock, and the RTC follows the virtual clock. -seed makes
+    # the guest's random numbers (RDRAND, RDSEED) a fixed sequence: Linux seeds its random pool from
+    # RDRAND, and without it two boots take different paths (measured: 9,000 instructions apart by /init).
+    [ "$BOOT_ICOUNT" -eq 1 ] && QEMU_CMD+=(-icount shift=0,sleep=off -rtc base=2026-01-01T00:00:00,clock=vm -seed 1)
     return 0
 }
 
