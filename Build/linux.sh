@@ -199,6 +199,12 @@ linux_run() {
 
     local ending
     ending="$(grep -o 'linux-init: \(exit status\|killed by signal\) [0-9]*' "$console" | tail -n 1 | sed 's/^linux-init: //')" || true
+    # Under -icount, tsc counts instructions (and skipped idle time) from power-on.
+    local started ended
+    started="$(grep -o 'linux-init: started at tsc=[0-9]*' "$console" | grep -o '[0-9]*$')" || true
+    ended="$(grep -o "linux-init: $ending (tsc=[0-9]*" "$console" | grep -o '[0-9]*$')" || true
+    [ -n "$started" ] && [ -n "$ended" ] && note "/init started at tsc=$started; the program ended at tsc=$ended"
+
     local verdict=""
     case "$status:$ending" in
         "$QEMU_STATUS_SUCCESS:exit status 0") rm -f "$console"; return 0 ;;
