@@ -169,12 +169,30 @@ linux_check_program() {
     [ ${#LINUX_PROGRAM[@]} -le $LINUX_INIT_ARGS_MAX ] || die "linux: at most $((LINUX_INIT_ARGS_MAX - 1)) arguments"
 }
 
+# QEMU's single-threaded TCG, which -icount implies, gave each turn's whole instruction budget (up to the
+# next timer) to the first CPU that wanted it: while CPU 0 busy-waits for CPU 1, CPU 1 never runs. Linux's
+# bring-up of the second CPU is such a wait (do_boot_cpu polls while the new CPU spins in
+# wait_for_master_cpu), so with --smp 2 or more under -icount the boot hangs at "x86: Booting SMP
+# configuration" (seen with Debian 12's QEMU 7.2: the second CPU's RIP never moves). QEMU fixed it
+# upstream after 8.0 ("accel/tcg/tcg-accel-ops-rr: ensure fairness with icount", April 2023), by
+# sharing the budget between the CPUs. Refuse at once rather than hang until the timeout.
+linux_check_icount_smp() {
+    [ "$BOOT_ICOUNT" -eq 1 ] && [ "$BOOT_SMP" -gt 1 ] || return 0
+    local version major minor
+    version="$(qemu-system-x86_64 --version | head -n 1 | grep -o '[0-9][0-9]*\.[0-9][0-9]*' | head -n 1)"
+    major="${version%%.*}" minor="${version#*.}"
+    if [ "$major" -lt 8 ] || { [ "$major" -eq 8 ] && [ "$minor" -lt 1 ]; }; then
+        die "linux: --icount with --smp $BOOT_SMP hangs in QEMU $version (a CPU starves under -icount; fixed after QEMU 8.0); use --smp 1 or a newer QEMU"
+    fi
+}
+
 # linux_run [OPTIONS] PROGRAM [ARGS...]: see the top of this file. The serial console goes to a log;
 # the program's output is the part between /init's "running" and "exit status" lines. On any failure
 # other than the program's own non-zero status, the whole console is shown on stderr.
 linux_run() {
     parse_linux_options "$@"
     linux_check_program
+    linux_check_icount_smp
     local command_line="${LINUX_KERNEL_PARAMETERS[*]} -- ${LINUX_PROGRAM[*]}"
     [ ${#command_line} -le $LINUX_COMMAND_LINE_MAX ] || die "linux: the kernel command line would be longer than $LINUX_COMMAND_LINE_MAX bytes"
 
