@@ -19,6 +19,11 @@
 # then runs is the same; what differs is that without the bzImage's decompressor the kernel is not
 # relocated at random (KASLR), which only makes runs more repeatable.
 
+# Under -icount (with -seed, see qemu_machine_command) runs repeat exactly: the same TSC values from /init
+# to the program's end. Not always: /bench/spawn with its 1000 launches gave 3 different outcomes in 5
+# runs (1.9% apart), already diverging before /init starts; -icount alone does not make QEMU's device
+# events deterministic (its record/replay mode would). Repeat a benchmark to see its spread.
+
 LINUX_OUT="$KITTEN_ROOT/obj/linux"
 LINUX_VMLINUX="$LINUX_OUT/vmlinux"
 LINUX_VERSION_FILE="$LINUX_OUT/version"
