@@ -1,6 +1,8 @@
 # Benchmarks. Each boots under `-icount shift=0,sleep=off`, where the guest TSC advances one tick per
 # instruction, so figures are exact and repeatable; each ends with one `bench NAME: key=value ...` line
-# and writes its figures to Bench/out/NAME.json.
+# and writes its figures to Bench/out/NAME.json. A benchmark program (Userland/Bench) runs on both
+# Kitten and the Linux baseline (Build/linux.sh) in the same machine, and the line gives both figures
+# and their ratio.
 
 BENCH_OUT="$KITTEN_ROOT/Bench/out"
 
@@ -66,17 +68,64 @@ bench_memory() {
     echo "$line"
 }
 
+# bench_figure_linux NAME KEY [--smp N] [--mem MB] PROGRAM [ARGS...]: runs PROGRAM on the Linux baseline
+# (Build/linux.sh) under -icount and prints the number KEY=N of its "bench-result NAME ..." line.
+bench_figure_linux() {
+    local name="$1" key="$2"; shift 2
+    local output value
+    output="$(linux_run --icount "$@")" || die "bench $name: the Linux run failed"
+    value="$(printf '%s\n' "$output" | grep "^bench-result $name " | grep -o " $key=[0-9]*" | head -n 1 | cut -d= -f2)" || true
+    [ -n "$value" ] || die "bench $name: the program printed no $key: $output"
+    echo "$value"
+}
+
+# bench_compare NAME [kitten=N] linux=N [key=N...]: the closing line and Bench/out/NAME.json. With both
+# kernels' figures it adds their ratio, linux/kitten (above 1: Kitten is cheaper by that factor).
+bench_compare() {
+    local name="$1"; shift
+    local pair kitten="" linux="" figures=()
+    for pair in "$@"; do
+        case "$pair" in
+            kitten=*) kitten="${pair#kitten=}"; figures+=("$pair") ;;
+            linux=*) linux="${pair#linux=}"; figures+=("$pair") ;;
+        esac
+    done
+    if [ -n "$kitten" ] && [ -n "$linux" ]; then
+        figures+=("ratio=$(awk -v k="$kitten" -v l="$linux" 'BEGIN { printf "%.3f", l / k }')")
+    fi
+    # The JSON holds integers only; the ratio is derived from them.
+    write_bench_json "$name" "$@"
+    echo "bench $name: ${figures[*]}"
+}
+
+# Null system call round trip (Userland/Bench/syscall.c), ticks per call. Linux only until Kitten runs
+# user programs; then the Kitten side is one more figure:
+#   kitten="$(bench_figure_kitten syscall ticks_per_call --smp "$smp" /bench/syscall)"
+bench_syscall() {
+    local smp=1
+    while [ $# -gt 0 ]; do
+        case "$1" in
+            --smp) smp="${2:?--smp needs a number}"; shift ;;
+            *) die "bench syscall-linux: unexpected argument '$1' (only --smp N)" ;;
+        esac
+        shift
+    done
+    local linux
+    linux="$(bench_figure_linux syscall ticks_per_call --smp "$smp" /bench/syscall)"
+    bench_compare syscall "linux=$linux" "cpus=$smp"
+}
+
 bench_main() {
     local name="${1:-}"
+    [ $# -gt 0 ] && shift
     setup_all
-    with_build_lock build_kernel
-    with_build_lock build_iso
     cd "$KITTEN_ROOT"
     case "$name" in
-        boot) bench_boot ;;
+        boot) with_build_lock build_kernel; with_build_lock build_iso; bench_boot ;;
         detour) bench_detour ;;
         memory) bench_memory ;;
-        "") die "bench: name a benchmark (boot, detour, memory)" ;;
-        *) die "bench: unknown benchmark '$name' (known: boot, detour, memory)" ;;
+        syscall-linux) with_build_lock linux_prepare; bench_syscall "$@" ;;
+        "") die "bench: name a benchmark (boot, detour, memory, syscall-linux)" ;;
+        *) die "bench: unknown benchmark '$name' (known: boot, detour, memory, syscall-linux)" ;;
     esac
 }

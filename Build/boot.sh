@@ -24,6 +24,11 @@ parse_boot_options() {
         esac
         shift
     done
+    check_machine_options
+}
+
+# Checks BOOT_SMP, BOOT_MEM and BOOT_TIMEOUT (shared with the Linux baseline's options, Build/linux.sh).
+check_machine_options() {
     [[ "$BOOT_SMP" =~ ^[0-9]+$ ]] && [ "$BOOT_SMP" -ge 1 ] || die "--smp: expected a positive number, got '$BOOT_SMP'"
     [[ "$BOOT_MEM" =~ ^[0-9]+$ ]] && [ "$BOOT_MEM" -ge 32 ] || die "--mem: expected megabytes (at least 32), got '$BOOT_MEM'"
     [[ "$BOOT_TIMEOUT" =~ ^[0-9]+$ ]] || die "--timeout: expected seconds, got '$BOOT_TIMEOUT'"
@@ -43,16 +48,26 @@ make_boot_config_disk() {
     rm -f "$cfg"
 }
 
-qemu_command() {
-    local disk="$1"
+# The machine, shared by Kitten's boots and the Linux baseline's (Build/linux.sh), so that benchmark
+# figures of the two kernels come from the same CPU model, CPUs, memory and clock: fills QEMU_CMD from
+# BOOT_SMP, BOOT_MEM and BOOT_ICOUNT. Each caller then adds how its kernel is loaded and the serial port.
+qemu_machine_command() {
     QEMU_CMD=(qemu-system-x86_64 -cpu max -smp "$BOOT_SMP" -m "$BOOT_MEM"
-        -cdrom "$KITTEN_ISO" -boot order=d
         -display none -no-reboot
         -device isa-debug-exit,iobase=0xf4,iosize=0x04)
+    # Deterministic time: instructions drive the clock, and the RTC follows the virtual clock. -seed makes
+    # the guest's random numbers (RDRAND, RDSEED) a fixed sequence: Linux seeds its random pool from
+    # RDRAND, and without it two boots take different paths (measured: 9,000 instructions apart by /init).
+    [ "$BOOT_ICOUNT" -eq 1 ] && QEMU_CMD+=(-icount shift=0,sleep=off -rtc base=2026-01-01T00:00:00,clock=vm -seed 1)
+    return 0
+}
+
+qemu_command() {
+    local disk="$1"
+    qemu_machine_command
+    QEMU_CMD+=(-cdrom "$KITTEN_ISO" -boot order=d)
     [ -n "$disk" ] && QEMU_CMD+=(-drive "file=$disk,format=raw,if=ide,index=1")
     [ "$BOOT_UEFI" -eq 1 ] && QEMU_CMD+=(-bios "$OVMF_CODE")
-    # Deterministic time: instructions drive the clock, and the RTC follows the virtual clock.
-    [ "$BOOT_ICOUNT" -eq 1 ] && QEMU_CMD+=(-icount shift=0,sleep=off -rtc base=2026-01-01T00:00:00,clock=vm)
     return 0
 }
 

@@ -1,0 +1,35 @@
+# Builds the user programs in Userland/: the benchmarks (Userland/Bench/*.c, one static program each) and
+# the Linux baseline's /init (Userland/LinuxInit/init.c), into Userland/out/. The same binaries run on
+# Linux and, later, on Kitten, so they are static (no dynamic loader needed) and use only ordinary Linux
+# system calls through glibc. A program is only recompiled when its source, a shared header or this
+# file (the flags) changed.
+
+USERLAND_OUT="$KITTEN_ROOT/Userland/out"
+USERLAND_CFLAGS=(-static -O2 -std=gnu11 -Wall -Wextra -Werror -pthread)
+
+# The benchmark programs, by name (Userland/Bench/NAME.c becomes /bench/NAME).
+userland_bench_names() {
+    local source
+    for source in "$KITTEN_ROOT"/Userland/Bench/*.c; do
+        basename "$source" .c
+    done
+}
+
+# build_static_program SOURCE OUTPUT
+build_static_program() {
+    local source="$1" output="$2"
+    if needs_rebuild "$output" "$source" "$KITTEN_ROOT"/Userland/Include/*.h "$KITTEN_ROOT/Build/userland.sh"; then
+        say "compiling ${source#"$KITTEN_ROOT"/}"
+        mkdir -p "$(dirname "$output")"
+        run_step "gcc ${source#"$KITTEN_ROOT"/}" gcc "${USERLAND_CFLAGS[@]}" -o "$output.new" "$source"
+        mv "$output.new" "$output"
+    fi
+}
+
+build_userland() {
+    local name
+    for name in $(userland_bench_names); do
+        build_static_program "$KITTEN_ROOT/Userland/Bench/$name.c" "$USERLAND_OUT/bench/$name"
+    done
+    build_static_program "$KITTEN_ROOT/Userland/LinuxInit/init.c" "$USERLAND_OUT/linux-init/init"
+}
