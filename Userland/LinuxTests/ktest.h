@@ -117,9 +117,10 @@ static inline const char *kt_status(int status)
     char *b = kt_fmt_buf();
     if (WIFEXITED(status))
         snprintf(b, 64, "exited %d", WEXITSTATUS(status));
+    else if (WIFSIGNALED(status) && sigabbrev_np(WTERMSIG(status)))
+        snprintf(b, 64, "killed by SIG%s%s", sigabbrev_np(WTERMSIG(status)), WCOREDUMP(status) ? " (core dumped)" : "");
     else if (WIFSIGNALED(status))
-        snprintf(b, 64, "killed by %s%s", sigabbrev_np(WTERMSIG(status)) ? sigabbrev_np(WTERMSIG(status)) : "?",
-                 WCOREDUMP(status) ? " (core dumped)" : "");
+        snprintf(b, 64, "killed by signal %d%s", WTERMSIG(status), WCOREDUMP(status) ? " (core dumped)" : "");
     else
         snprintf(b, 64, "status %#x", status);
     return b;
