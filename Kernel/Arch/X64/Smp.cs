@@ -27,13 +27,16 @@ internal static unsafe class Smp
 
     public static CpuLocal* CpuAt(int index) => s_cpus[index];
 
-    [RuntimeImport("kitten_ap_trampoline")][MethodImpl(MethodImplOptions.InternalCall)]
+    [RuntimeImport("kitten_ap_trampoline")]
+    [MethodImpl(MethodImplOptions.InternalCall)]
     private static extern byte* TrampolineCode();
 
-    [RuntimeImport("kitten_ap_trampoline_layout")][MethodImpl(MethodImplOptions.InternalCall)]
+    [RuntimeImport("kitten_ap_trampoline_layout")]
+    [MethodImpl(MethodImplOptions.InternalCall)]
     private static extern ulong* TrampolineLayout();
 
-    [RuntimeImport("kitten_ap_entry")][MethodImpl(MethodImplOptions.InternalCall)]
+    [RuntimeImport("kitten_ap_entry")]
+    [MethodImpl(MethodImplOptions.InternalCall)]
     private static extern ulong ApEntryAddress();
 
     private enum Field
