@@ -5,6 +5,7 @@
 QEMU_STATUS_SUCCESS=33
 QEMU_STATUS_SELFTEST_FAILED=35
 QEMU_STATUS_PANIC=37
+QEMU_STATUS_PROGRAM_EXITED=39
 OVMF_CODE=/usr/share/OVMF/OVMF_CODE.fd
 
 # Fills QEMU_ARGS from the boot options; the kernel command line words are left in KERNEL_WORDS.
@@ -80,9 +81,45 @@ prepare_image() {
     [ -f "$KITTEN_ISO" ] || die "no ISO at $KITTEN_ISO (run ./kitten iso)"
 }
 
+# Everything after `--exec` is the program and its arguments; they reach the kernel as words after a lone
+# `--`, each percent-encoded (RFC 3986, 2.1) so that spaces, quotes and GRUB's special characters survive
+# (Kernel/Boot/InitProgram.cs decodes them). An empty argument is sent as `%-`.
+percent_encode() {
+    local text="$1" out="" c hex i
+    [ -z "$text" ] && { echo "%-"; return; }
+    for ((i = 0; i < ${#text}; i++)); do
+        c="${text:i:1}"
+        case "$c" in
+            [A-Za-z0-9._/=:,+@-]) out+="$c" ;;
+            *) printf -v hex '%%%02X' "'$c"; out+="$hex" ;;
+        esac
+    done
+    echo "$out"
+}
+
+split_exec() {
+    BOOT_ARGS=()
+    EXEC_WORDS=()
+    local seen=0 word
+    for word in "$@"; do
+        if [ $seen -eq 0 ] && [ "$word" = "--exec" ]; then
+            seen=1
+            continue
+        fi
+        if [ $seen -eq 1 ]; then
+            EXEC_WORDS+=("$(LC_ALL=C percent_encode "$word")")
+        else
+            BOOT_ARGS+=("$word")
+        fi
+    done
+    [ $seen -eq 0 ] || [ ${#EXEC_WORDS[@]} -gt 0 ] || die "--exec needs a program path"
+}
+
 boot_main() {
-    parse_adds "$@"
+    split_exec "$@"
+    parse_adds "${BOOT_ARGS[@]+"${BOOT_ARGS[@]}"}"
     parse_boot_options "${REST[@]+"${REST[@]}"}"
+    [ ${#EXEC_WORDS[@]} -eq 0 ] || KERNEL_WORDS+=(-- "${EXEC_WORDS[@]}")
     prepare_image
 
     BOOT_WORK="$(mktemp -d)"
@@ -90,13 +127,29 @@ boot_main() {
     make_boot_config_disk "$BOOT_WORK/boot.img"
     qemu_command "$BOOT_WORK/boot.img"
 
-    local status=0
-    if [ "$BOOT_TIMEOUT" -gt 0 ]; then
-        timeout --foreground "$BOOT_TIMEOUT" "${QEMU_CMD[@]}" -serial stdio </dev/null || status=$?
-    else
-        "${QEMU_CMD[@]}" -serial stdio </dev/null || status=$?
+    # The serial console goes to stdout and, for the program's exit status, to a log; stdin (if any) is
+    # the console's input.
+    local status=0 timeout_command=()
+    [ "$BOOT_TIMEOUT" -gt 0 ] && timeout_command=(timeout --foreground "$BOOT_TIMEOUT")
+    set +e
+    "${timeout_command[@]+"${timeout_command[@]}"}" "${QEMU_CMD[@]}" -serial stdio | tee "$BOOT_WORK/console.log"
+    status=${PIPESTATUS[0]}
+    set -e
+    if [ "$status" = "$QEMU_STATUS_PROGRAM_EXITED" ]; then
+        program_exit_status "$BOOT_WORK/console.log"
+        return
     fi
     report_qemu_status "$status"
+}
+
+# The exit status the kernel printed when the first program ended ("kitten: init (pid 1) exited with
+# status N", or "... killed by signal S; exit status N").
+program_exit_status() {
+    local line code
+    line="$(tr -d '\r' <"$1" | grep -a '^kitten: init (pid 1) ' | tail -1)"
+    code="$(echo "$line" | grep -o 'status [0-9]*$' | grep -o '[0-9]*')"
+    [ -n "$code" ] || { echo "kitten: boot failed: the program ended but the kernel printed no exit status" >&2; return 1; }
+    return "$code"
 }
 
 report_qemu_status() {

@@ -116,8 +116,10 @@ internal static unsafe class KernelMain
         bootThread->StackSize = BootStackSize;
         Scheduler.StartOnThisCpu(bootThread, Threads.Allocate("idle0", Threads.DefaultStackSize));
         Cpu.EnableInterrupts();
+        SyscallMsrs.InitializeThisCpu();
         int cpus = Smp.StartApplicationProcessors(Smp.MaxCpus);
         Console.WriteLine($"smp: {cpus} CPU{(cpus == 1 ? "" : "s")} online");
+        StartUserSpaceSupport();
 
         CommandLine commandLine = BootInfo.CommandLine;
         if (commandLine.HasWord("crashtest"))
@@ -133,9 +135,27 @@ internal static unsafe class KernelMain
             Shutdown.PowerOff(passed ? ShutdownReason.Success : ShutdownReason.SelfTestsFailed);
         }
 
-        Console.WriteLine($"kitten: boot complete at tsc={Cpu.ReadTsc()}; idle (nothing to run yet)");
+        if (InitProgram.HasProgram(commandLine))
+        {
+            if (!InitProgram.Start(commandLine))
+                Shutdown.PowerOff(ShutdownReason.Panic);
+            Console.WriteLine($"kitten: boot complete at tsc={Cpu.ReadTsc()}");
+            Threads.Exit();
+        }
+        Console.WriteLine($"kitten: boot complete at tsc={Cpu.ReadTsc()}; idle (no program given: boot with -- PATH ARGS)");
         for (; ; )
             Cpu.EnableInterruptsAndHalt();
+    }
+
+    // What user programs need from the kernel: system calls, the clock, entropy, the terminal.
+    private static void StartUserSpaceSupport()
+    {
+        Devices.Entropy.Initialize();
+        LinuxAbi.TimeSyscalls.Initialize(CmosClock.ReadUnixTime());
+        LinuxAbi.SyscallTable.Initialize();
+        Processes.ProcessTable.Initialize();
+        IoApic.Initialize(Smp.IoApicAddress);
+        Devices.SerialTerminal.Initialize(Devices.SerialTerminal.DefaultIrqLine);
     }
 
     // `bench=NAME`: in-kernel benchmarks that `./kitten bench` boots; the machine stops afterwards.

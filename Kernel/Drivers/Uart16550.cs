@@ -44,6 +44,15 @@ internal static class Uart16550
         Cpu.OutByte((ushort)(s_port + Data), value);
     }
 
+    // Interrupt on received data. OUT2 in the modem control register gates the UART's interrupt line on PCs.
+    public static void EnableReceiveInterrupt()
+    {
+        if (s_port == 0)
+            return;
+        Cpu.OutByte((ushort)(s_port + ModemControl), 0x0B);  // DTR, RTS, OUT2
+        Cpu.OutByte((ushort)(s_port + InterruptEnable), 0x01);
+    }
+
     // A received byte, or -1 if none is waiting.
     public static int TryReadByte()
     {

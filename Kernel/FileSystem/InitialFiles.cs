@@ -55,6 +55,62 @@ internal static unsafe class InitialFiles
         Console.WriteLine($"initrd: {files} files, {directories} directories, {bytes} bytes");
     }
 
+    // The data of the regular file at an absolute path, following symbolic links in the archive. (The
+    // file system proper, with directories and /tmp, builds on the same archive.)
+    public static bool Find(System.ReadOnlySpan<byte> path, out byte* data, out ulong length)
+    {
+        data = null;
+        length = 0;
+        if (Archive == null)
+            return false;
+        System.Span<byte> current = stackalloc byte[256];
+        int currentLength = 0;
+        for (int i = 0; i < path.Length && currentLength < current.Length; i++)
+            current[currentLength++] = path[i];
+        for (int hops = 0; hops < 8; hops++)
+        {
+            int start = 0;
+            while (start < currentLength && current[start] == '/')
+                start++;
+            var archive = new CpioArchive(Archive, ArchiveLength);
+            bool found = false;
+            while (archive.Next(out CpioEntry entry, out _))
+            {
+                if (entry.NameLength != currentLength - start || !SameBytes(entry.Name, current.Slice(start, currentLength - start)))
+                    continue;
+                if ((entry.Mode & CpioEntry.TypeMask) == CpioEntry.TypeSymlink && entry.Size < 200)
+                {
+                    // A relative target is relative to the link's directory.
+                    int directoryEnd = currentLength;
+                    while (directoryEnd > 0 && current[directoryEnd - 1] != '/')
+                        directoryEnd--;
+                    int newLength = entry.Data[0] == '/' ? 0 : directoryEnd;
+                    for (ulong k = 0; k < entry.Size && newLength < current.Length; k++)
+                        current[newLength++] = entry.Data[k];
+                    currentLength = newLength;
+                    found = true;
+                    break;
+                }
+                if (!entry.IsRegularFile)
+                    return false;
+                data = entry.Data;
+                length = entry.Size;
+                return true;
+            }
+            if (!found)
+                return false;
+        }
+        return false;
+    }
+
+    private static bool SameBytes(byte* a, System.ReadOnlySpan<byte> b)
+    {
+        for (int i = 0; i < b.Length; i++)
+            if (a[i] != b[i])
+                return false;
+        return true;
+    }
+
     private static bool IsName(byte* text, string name)
     {
         for (int i = 0; i < name.Length; i++)

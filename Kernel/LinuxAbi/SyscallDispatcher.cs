@@ -1,8 +1,9 @@
 // Where syscall.asm hands over: the system call number is in RAX and the arguments in RDI, RSI, RDX, R10,
 // R8, R9 (the x86-64 Linux convention, syscall(2)); the result goes back in RAX, a negative errno on
-// failure. Numbers without a handler return -ENOSYS.
+// failure. A number without a handler returns -ENOSYS and is reported once per process by name.
 using System.Runtime;
 using Kitten.Kernel.Arch.X64;
+using Kitten.Kernel.Processes;
 
 namespace Kitten.Kernel.LinuxAbi;
 
@@ -12,7 +13,36 @@ internal static unsafe class SyscallDispatcher
     private static InterruptContext* Dispatch(InterruptContext* context)
     {
         CpuLocal.Current->KernelEntries++;
-        context->Rax = unchecked((ulong)(long)-Errno.ENOSYS);
-        return context;
+        // System calls run with interrupts on: the kernel is preemptible outside its spinlocks.
+        Cpu.EnableInterrupts();
+        // Linux takes the number as a 32-bit int (the upper half of RAX is ignored).
+        ulong number = (uint)context->Rax;
+        delegate*<InterruptContext*, long> handler = SyscallTable.Lookup(number);
+        long result;
+        if (handler == null)
+        {
+            ReportUnknown(number);
+            result = -Errno.ENOSYS;
+        }
+        else
+        {
+            result = handler(context);
+        }
+        context->Rax = (ulong)result;
+        Cpu.DisableInterrupts();
+        return UserReturn.Prepare(context);
+    }
+
+    private static void ReportUnknown(ulong number)
+    {
+        Process process = Process.Current;
+        if (process == null)
+            return;
+        ulong index = number < 512 ? number : 511;
+        ulong bit = 1UL << (int)(index % 64);
+        if ((process.ReportedUnknownSyscalls[index / 64] & bit) != 0)
+            return;
+        process.ReportedUnknownSyscalls[index / 64] |= bit;
+        Console.WriteLine($"kitten: pid {process.Pid} ({process.NameText}): system call {number} ({SyscallNames.Of((long)number)}) is not implemented: ENOSYS");
     }
 }

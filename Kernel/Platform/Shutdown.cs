@@ -10,6 +10,7 @@ internal enum ShutdownReason : byte
     Success = 0x10,          // QEMU status 33
     SelfTestsFailed = 0x11,  // QEMU status 35
     Panic = 0x12,            // QEMU status 37
+    ProgramExited = 0x13,    // QEMU status 39: the first program (--exec) ended; its status was printed
 }
 
 internal static class Shutdown

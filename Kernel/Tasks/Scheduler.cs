@@ -128,8 +128,22 @@ internal static unsafe class Scheduler
         cpu->ContextSwitches++;
         cpu->KernelStackTop = next->StackTop;
         cpu->Tables->Tss.Rsp0 = next->StackTop;
+        LoadAddressSpace(next);
         return &next->SavedContext;
     }
+
+    // A user thread runs on its process's page tables and TLS base; a kernel thread on the kernel's own
+    // tables (never on a process's, which may be freed while the kernel thread runs).
+    private static void LoadAddressSpace(Thread* next)
+    {
+        ulong wanted = next->Cr3 != 0 ? next->Cr3 : Memory.KernelPageTables.Table.RootPhysical;
+        if ((Cpu.ReadCr3() & ~0xFFFUL) != wanted)
+            Cpu.WriteCr3(wanted);
+        if (next->IsUser)
+            Cpu.WriteMsr(FsBaseMsr, next->FsBase);
+    }
+
+    private const uint FsBaseMsr = 0xC0000100;
 
     private static void AddTimer(CpuLocal* cpu, Thread* thread)
     {

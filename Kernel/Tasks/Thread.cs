@@ -45,6 +45,15 @@ internal unsafe struct Thread
     public ulong CpuTicks;          // TSC ticks spent running
     public ulong LastStart;
 
+    // User threads (a process's threads): the page tables to load and the TLS base (FS) to restore when
+    // the thread runs; Owner is the Process object (kernel objects never move: there is no GC).
+    public bool IsUser;
+    public ulong Cr3;
+    public ulong FsBase;
+    public nint Owner;
+    public ulong ClearChildTid;     // set_tid_address: zeroed and futex-woken when the thread exits
+    public int KillStatus;          // non-zero: end the process with this wait status instead of returning to it
+
     public fixed byte Name[24];
 
     public ulong StackTop => StackBase + StackSize;

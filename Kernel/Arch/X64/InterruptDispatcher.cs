@@ -43,6 +43,8 @@ internal static unsafe class InterruptDispatcher
         if (vector < ExceptionNames.FirstExternal)
         {
             ExceptionCount++;
+            if (context->FromUserMode)
+                return Processes.UserFaults.Handle(context);
             if (ExceptionFixups.TryApply(context))
                 return context;
             if (s_exceptionHook != null && s_exceptionHook(context))
@@ -53,7 +55,7 @@ internal static unsafe class InterruptDispatcher
         if (vector == InterruptVectors.Spurious)
             return context; // spurious LAPIC interrupts take no EOI (Intel SDM vol. 3, 11.9)
         if (vector == InterruptVectors.Yield)
-            return Scheduler.Switch(context);
+            return Processes.UserReturn.Prepare(Scheduler.Switch(context));
 
         delegate*<InterruptContext*, InterruptContext*> handler = s_handlers[vector];
         LocalApic.EndOfInterrupt();
@@ -61,6 +63,8 @@ internal static unsafe class InterruptDispatcher
             Console.WriteLine($"kitten: unexpected interrupt on vector {vector}");
         else
             context = handler(context);
-        return cpu->NeedReschedule ? Scheduler.Switch(context) : context;
+        if (cpu->NeedReschedule)
+            context = Scheduler.Switch(context);
+        return Processes.UserReturn.Prepare(context);
     }
 }

@@ -25,6 +25,9 @@ internal static unsafe class Smp
 
     public static int CpuCount => s_count;
 
+    // From the MADT; 0 if there was none.
+    public static ulong IoApicAddress { get; private set; }
+
     public static CpuLocal* CpuAt(int index) => s_cpus[index];
 
     [RuntimeImport("kitten_ap_trampoline")]
@@ -100,7 +103,9 @@ internal static unsafe class Smp
             Console.WriteLine("smp: no ACPI MADT; running on the boot CPU only");
             return 1;
         }
-        return new Madt(tables.Map(madt)).GetProcessors(processors);
+        var table = new Madt(tables.Map(madt));
+        IoApicAddress = table.FirstIoApicAddress;
+        return table.GetProcessors(processors);
     }
 
     // The kernel's page tables plus an executable identity map of the first 2 MiB, where the trampoline
@@ -172,6 +177,7 @@ internal static unsafe class Smp
         Idt.Load();
         CpuLocal.Install(cpu);
         LocalApic.InitializeThisCpu();
+        SyscallMsrs.InitializeThisCpu();
         Thread* self = cpu->Idle;
         Scheduler.StartOnThisCpu(self, self);
         cpu->Online = true;

@@ -213,3 +213,14 @@ FUNC cpu_local_self
 FUNC cpu_yield
         int 0x30
         ret
+
+; RDRAND (Intel SDM vol. 2B): returns 1 and the value in *out, or 0 if the CPU had no entropy ready.
+FUNC cpu_rdrand
+        rdrand rax
+        jnc .none
+        mov [rdi], rax
+        mov eax, 1
+        ret
+.none:
+        xor eax, eax
+        ret

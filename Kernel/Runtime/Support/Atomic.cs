@@ -34,6 +34,12 @@ internal static unsafe class Atomic
     [MethodImpl(MethodImplOptions.InternalCall)]
     public static extern void FullFence();
 
+    public static int FetchAdd(ref int location, int addend)
+    {
+        fixed (int* pointer = &location)
+            return FetchAdd(pointer, addend);
+    }
+
     public static nint CompareExchange(nint* location, nint value, nint comparand)
         => (nint)CompareExchange((long*)location, value, comparand);
 }

@@ -1,0 +1,171 @@
+// A pipe (pipe(7)): a 64 KiB ring buffer between a read end and a write end. Reads block while it is empty
+// and writers remain, then return 0 (end of file); writes block while it is full, and fail with EPIPE
+// (and SIGPIPE) once no reader remains. Writes of up to PIPE_BUF (4096) bytes are atomic.
+using Kitten.Kernel.LinuxAbi;
+using Kitten.Kernel.Processes;
+using Kitten.Kernel.Tasks;
+
+namespace Kitten.Kernel.FileSystem;
+
+internal sealed unsafe class Pipe
+{
+    public const int Capacity = 65536;
+    public const int AtomicWrite = 4096;
+
+    private byte* _buffer;
+    private int _head;
+    private int _count;
+    public int Readers;
+    public int Writers;
+    public WaitQueue Waiters;      // both readers and writers wait here; every change wakes all
+    public readonly ulong Inode;
+    private static ulong s_nextInode = 1;
+
+    public Pipe()
+    {
+        _buffer = (byte*)Memory.KernelHeap.AllocateZeroed(Capacity);
+        Inode = s_nextInode++;
+    }
+
+    public bool IsValid => _buffer != null;
+    public int Available => _count;
+
+    public long Read(byte* destination, ulong count, bool nonBlocking)
+    {
+        if (count == 0)
+            return 0;
+        bool interrupts = Waiters.Lock.Acquire();
+        while (_count == 0)
+        {
+            if (Writers == 0)
+            {
+                Waiters.Lock.Release(interrupts);
+                return 0;
+            }
+            if (nonBlocking)
+            {
+                Waiters.Lock.Release(interrupts);
+                return -Errno.EAGAIN;
+            }
+            Waiters.Wait();
+            if (Signals.HasPendingForCurrent())
+            {
+                Waiters.Lock.Release(interrupts);
+                return -Errno.EINTR;
+            }
+        }
+        int n = count < (ulong)_count ? (int)count : _count;
+        for (int i = 0; i < n; i++)
+            destination[i] = _buffer[(_head + i) % Capacity];
+        _head = (_head + n) % Capacity;
+        _count -= n;
+        Waiters.Lock.Release(interrupts);
+        Waiters.WakeAll();
+        return n;
+    }
+
+    public long Write(byte* source, ulong count, bool nonBlocking)
+    {
+        ulong done = 0;
+        bool interrupts = Waiters.Lock.Acquire();
+        while (done < count)
+        {
+            if (Readers == 0)
+            {
+                Waiters.Lock.Release(interrupts);
+                Signals.Send(Process.Current, Signals.SIGPIPE);
+                return done > 0 ? (long)done : -Errno.EPIPE;
+            }
+            int room = Capacity - _count;
+            // Small writes go in whole or not at all.
+            bool mustWait = room == 0 || (count <= AtomicWrite && (ulong)room < count - done);
+            if (mustWait)
+            {
+                if (nonBlocking)
+                {
+                    Waiters.Lock.Release(interrupts);
+                    return done > 0 ? (long)done : -Errno.EAGAIN;
+                }
+                Waiters.Wait();
+                if (Signals.HasPendingForCurrent())
+                {
+                    Waiters.Lock.Release(interrupts);
+                    return done > 0 ? (long)done : -Errno.EINTR;
+                }
+                continue;
+            }
+            int n = count - done < (ulong)room ? (int)(count - done) : room;
+            int tail = (_head + _count) % Capacity;
+            for (int i = 0; i < n; i++)
+                _buffer[(tail + i) % Capacity] = source[done + (ulong)i];
+            _count += n;
+            done += (ulong)n;
+            Waiters.Lock.Release(interrupts);
+            Waiters.WakeAll();
+            interrupts = Waiters.Lock.Acquire();
+        }
+        Waiters.Lock.Release(interrupts);
+        return (long)done;
+    }
+
+    public void CloseEnd(bool writeEnd)
+    {
+        bool interrupts = Waiters.Lock.Acquire();
+        if (writeEnd)
+            Writers--;
+        else
+            Readers--;
+        bool last = Readers == 0 && Writers == 0;
+        Waiters.Lock.Release(interrupts);
+        Waiters.WakeAll();
+        if (last)
+        {
+            Memory.KernelHeap.Free(_buffer);
+            _buffer = null;
+            Runtime.ObjectMemory.Release(this);
+        }
+    }
+}
+
+internal sealed unsafe class PipeEnd : FileDescription
+{
+    private readonly Pipe _pipe;
+    private readonly bool _writeEnd;
+
+    public PipeEnd(Pipe pipe, bool writeEnd, int flags)
+    {
+        _pipe = pipe;
+        _writeEnd = writeEnd;
+        StatusFlags = (writeEnd ? O_WRONLY : O_RDONLY) | (flags & O_NONBLOCK);
+        bool interrupts = pipe.Waiters.Lock.Acquire();
+        if (writeEnd)
+            pipe.Writers++;
+        else
+            pipe.Readers++;
+        pipe.Waiters.Lock.Release(interrupts);
+    }
+
+    public override long Read(byte* buffer, ulong count) => _writeEnd ? -Errno.EBADF : _pipe.Read(buffer, count, NonBlocking);
+
+    public override long Write(byte* buffer, ulong count) => _writeEnd ? _pipe.Write(buffer, count, NonBlocking) : -Errno.EBADF;
+
+    public override bool ReadReady => _pipe.Available > 0 || _pipe.Writers == 0;
+
+    public override bool WriteReady => _pipe.Available < Pipe.Capacity || _pipe.Readers == 0;
+
+    public override long Ioctl(uint request, ulong argument)
+    {
+        const uint FIONREAD = 0x541B;
+        if (request == FIONREAD)
+            return UserMemory.Write32(argument, (uint)_pipe.Available) ? 0 : -Errno.EFAULT;
+        return -Errno.ENOTTY;
+    }
+
+    public override long Stat(byte* stat)
+    {
+        LinuxStat.Fill(stat, device: 12, inode: _pipe.Inode, mode: 0x1000 | 0x180, links: 1, size: 0, rdev: 0);
+        return 0;
+    }
+
+    protected override void Close() => _pipe.CloseEnd(_writeEnd);
+}

@@ -1,0 +1,200 @@
+// Processes: identity, fork/vfork/execve/exit/wait4, the thread-pointer and robust-list set-up glibc does
+// at start-up.
+using System;
+using Kitten.Kernel.Arch.X64;
+using Kitten.Kernel.Exec;
+using Kitten.Kernel.Memory;
+using Kitten.Kernel.Processes;
+using Kitten.Kernel.Tasks;
+
+namespace Kitten.Kernel.LinuxAbi;
+
+internal static unsafe class ProcessSyscalls
+{
+    public static void Register()
+    {
+        SyscallTable.Register(Sys.Getpid, &Getpid);
+        SyscallTable.Register(Sys.Getppid, &Getppid);
+        SyscallTable.Register(Sys.Gettid, &Getpid);
+        SyscallTable.Register(Sys.Fork, &Fork);
+        SyscallTable.Register(Sys.Vfork, &Fork);
+        SyscallTable.Register(Sys.Execve, &Execve);
+        SyscallTable.Register(Sys.Exit, &Exit);
+        SyscallTable.Register(Sys.ExitGroup, &Exit);
+        SyscallTable.Register(Sys.Wait4, &Wait4);
+        SyscallTable.Register(Sys.ArchPrctl, &ArchPrctl);
+        SyscallTable.Register(Sys.SetTidAddress, &SetTidAddress);
+        SyscallTable.Register(Sys.SetRobustList, &SetRobustList);
+        SyscallTable.Register(Sys.Setpgid, &Setpgid);
+        SyscallTable.Register(Sys.Getpgid, &Getpgid);
+        SyscallTable.Register(Sys.Getpgrp, &Getpgrp);
+        SyscallTable.Register(Sys.Setsid, &Setsid);
+        SyscallTable.Register(Sys.Getsid, &Getsid);
+        SyscallTable.Register(Sys.Rseq, &Rseq);
+    }
+
+    // Restartable sequences are not offered; glibc then does without them (rseq(2)). Known, so not
+    // reported as a missing system call.
+    private static long Rseq(InterruptContext* c) => -Errno.ENOSYS;
+
+    private static long Getpid(InterruptContext* c) => Process.Current.Pid;
+
+    private static long Getppid(InterruptContext* c)
+    {
+        Process parent = Process.Current.Parent;
+        return parent == null ? 0 : parent.Pid;
+    }
+
+    private static long Fork(InterruptContext* c) => ProcessLifecycle.Fork(c);
+
+    private static long Exit(InterruptContext* c)
+    {
+        ProcessLifecycle.Exit(ProcessLifecycle.ExitedStatus((int)c->Rdi));
+        return 0;
+    }
+
+    // wait4(pid, wstatus, options, rusage): WNOHANG = 1; WUNTRACED/WCONTINUED accepted (no stopped
+    // processes here); other bits are EINVAL.
+    private static long Wait4(InterruptContext* c)
+    {
+        const ulong WNOHANG = 1, WUNTRACED = 2, WCONTINUED = 8, WALL = 0x40000000, WCLONE = 0x80000000;
+        ulong options = c->Rdx;
+        if ((options & ~(WNOHANG | WUNTRACED | WCONTINUED | WALL | WCLONE | 0x20000000)) != 0)
+            return -Errno.EINVAL;
+        int status = 0;
+        long pid = ProcessLifecycle.Wait((int)c->Rdi, &status, (options & WNOHANG) != 0);
+        if (pid > 0)
+        {
+            if (c->Rsi != 0 && !UserMemory.Write32(c->Rsi, (uint)status))
+                return -Errno.EFAULT;
+            if (c->R10 != 0 && UserMemory.Zero(c->R10, 144) != 0)
+                return -Errno.EFAULT;
+        }
+        return pid;
+    }
+
+    // execve(path, argv, envp): everything is copied into kernel memory before the old image goes.
+    private static long Execve(InterruptContext* c)
+    {
+        var space = (byte*)KernelHeap.AllocateZeroed(ProgramLoader.ArgumentSpace + 4096);
+        if (space == null)
+            return -Errno.ENOMEM;
+        const int MaxStrings = 4096;
+        var strings = (ByteString*)KernelHeap.AllocateZeroed(2 * MaxStrings * (ulong)sizeof(ByteString));
+        long result;
+        int used = 0;
+        int pathLength = UserMemory.CopyString(c->Rdi, space, 4096);
+        if (pathLength < 0)
+            result = pathLength;
+        else
+        {
+            used = pathLength + 1;
+            int argc = CopyStringArray(c->Rsi, strings, MaxStrings, space, ref used);
+            int envc = argc < 0 ? argc : CopyStringArray(c->Rdx, strings + MaxStrings, MaxStrings, space, ref used);
+            if (argc < 0)
+                result = argc;
+            else if (envc < 0)
+                result = envc;
+            else
+                result = ProcessLifecycle.Execute(c, new ReadOnlySpan<byte>(space, pathLength),
+                    new ReadOnlySpan<ByteString>(strings, argc), new ReadOnlySpan<ByteString>(strings + MaxStrings, envc));
+        }
+        KernelHeap.Free(strings);
+        KernelHeap.Free(space);
+        return result;
+    }
+
+    // Copies a NULL-terminated array of string pointers; returns the count or -errno.
+    private static int CopyStringArray(ulong userArray, ByteString* output, int max, byte* space, ref int used)
+    {
+        if (userArray == 0)
+            return 0;
+        for (int i = 0; ; i++)
+        {
+            if (i == max)
+                return -Errno.E2BIG;
+            if (!UserMemory.Read64(userArray + (ulong)i * 8, out ulong pointer))
+                return -Errno.EFAULT;
+            if (pointer == 0)
+                return i;
+            int room = (int)ProgramLoader.ArgumentSpace - used;
+            int length = UserMemory.CopyString(pointer, space + used, room);
+            if (length == -Errno.ENAMETOOLONG)
+                return -Errno.E2BIG;
+            if (length < 0)
+                return length;
+            output[i] = new ByteString(space + used, length);
+            used += length + 1;
+        }
+    }
+
+    // arch_prctl(ARCH_SET_FS / ARCH_GET_FS): the TLS base glibc sets up at start.
+    private static long ArchPrctl(InterruptContext* c)
+    {
+        const int ArchSetGs = 0x1001, ArchSetFs = 0x1002, ArchGetFs = 0x1003, ArchGetGs = 0x1004;
+        Thread* thread = CpuLocal.Current->Running;
+        switch ((int)c->Rdi)
+        {
+            case ArchSetFs:
+                if (c->Rsi >= UserMemory.End)
+                    return -Errno.EPERM;
+                thread->FsBase = c->Rsi;
+                Cpu.WriteMsr(0xC0000100, c->Rsi);
+                return 0;
+            case ArchGetFs:
+                return UserMemory.Write64(c->Rsi, thread->FsBase) ? 0 : -Errno.EFAULT;
+            case ArchSetGs:
+            case ArchGetGs:
+                return -Errno.EINVAL; // GS belongs to the kernel here
+            default:
+                return -Errno.EINVAL;
+        }
+    }
+
+    private static long SetTidAddress(InterruptContext* c)
+    {
+        Thread* thread = CpuLocal.Current->Running;
+        thread->ClearChildTid = c->Rdi;
+        return Process.Current.Pid;
+    }
+
+    // The robust futex list matters only to threads that die holding locks; size must be 24 (struct
+    // robust_list_head), as Linux checks.
+    private static long SetRobustList(InterruptContext* c) => c->Rsi == 24 ? 0 : -Errno.EINVAL;
+
+    private static long Setpgid(InterruptContext* c)
+    {
+        Process self = Process.Current;
+        int pid = (int)c->Rdi, group = (int)c->Rsi;
+        if (group < 0)
+            return -Errno.EINVAL;
+        Process target = pid == 0 ? self : ProcessTable.Find(pid);
+        if (target == null || (target != self && target.Parent != self))
+            return -Errno.ESRCH;
+        target.ProcessGroup = group == 0 ? target.Pid : group;
+        return 0;
+    }
+
+    private static long Getpgid(InterruptContext* c)
+    {
+        Process target = c->Rdi == 0 ? Process.Current : ProcessTable.Find((int)c->Rdi);
+        return target == null ? -Errno.ESRCH : target.ProcessGroup;
+    }
+
+    private static long Getpgrp(InterruptContext* c) => Process.Current.ProcessGroup;
+
+    private static long Setsid(InterruptContext* c)
+    {
+        Process self = Process.Current;
+        if (self.ProcessGroup == self.Pid)
+            return -Errno.EPERM;
+        self.Session = self.ProcessGroup = self.Pid;
+        return self.Pid;
+    }
+
+    private static long Getsid(InterruptContext* c)
+    {
+        Process target = c->Rdi == 0 ? Process.Current : ProcessTable.Find((int)c->Rdi);
+        return target == null ? -Errno.ESRCH : target.Session;
+    }
+}

@@ -1,0 +1,203 @@
+// The system and the process's place in it: uname, sysinfo, identity (everyone is root: an LWK node runs
+// one user's job), resource limits, CPU affinity, getrandom, umask, sched_yield.
+using Kitten.Kernel.Arch.X64;
+using Kitten.Kernel.Devices;
+using Kitten.Kernel.Memory;
+using Kitten.Kernel.Processes;
+using Kitten.Kernel.Tasks;
+
+namespace Kitten.Kernel.LinuxAbi;
+
+internal static unsafe class SystemSyscalls
+{
+    private const int ResourceCount = 16;
+    private const ulong Infinity = ulong.MaxValue;
+    private const int RLIMIT_STACK = 3, RLIMIT_CORE = 4, RLIMIT_NOFILE = 7;
+
+    public static void Register()
+    {
+        SyscallTable.Register(Sys.Uname, &Uname);
+        SyscallTable.Register(Sys.Sysinfo, &Sysinfo);
+        SyscallTable.Register(Sys.Getuid, &Zero);
+        SyscallTable.Register(Sys.Geteuid, &Zero);
+        SyscallTable.Register(Sys.Getgid, &Zero);
+        SyscallTable.Register(Sys.Getegid, &Zero);
+        SyscallTable.Register(Sys.Setuid, &SetId);
+        SyscallTable.Register(Sys.Setgid, &SetId);
+        SyscallTable.Register(Sys.Getgroups, &Zero);
+        SyscallTable.Register(Sys.Getrlimit, &Getrlimit);
+        SyscallTable.Register(Sys.Setrlimit, &Setrlimit);
+        SyscallTable.Register(Sys.Prlimit64, &Prlimit64);
+        SyscallTable.Register(Sys.SchedYield, &SchedYield);
+        SyscallTable.Register(Sys.SchedGetaffinity, &SchedGetaffinity);
+        SyscallTable.Register(Sys.SchedSetaffinity, &SchedSetaffinity);
+        SyscallTable.Register(Sys.Getrandom, &Getrandom);
+        SyscallTable.Register(Sys.Umask, &Umask);
+    }
+
+    private static long Zero(InterruptContext* c) => 0;
+
+    private static long SetId(InterruptContext* c) => c->Rdi == 0 ? 0 : -Errno.EPERM;
+
+    // struct utsname: six 65-byte fields (sys/utsname.h with _UTSNAME_LENGTH 65).
+    private static long Uname(InterruptContext* c)
+    {
+        byte* buffer = stackalloc byte[6 * 65];
+        Runtime.MemoryOps.Zero(buffer, 6 * 65);
+        Put(buffer + 0 * 65, "Kitten");
+        Put(buffer + 1 * 65, "kitten");
+        Put(buffer + 2 * 65, Boot.KernelMain.Version);
+        Put(buffer + 3 * 65, "#1 SMP Kitten.Cosmos lightweight kernel");
+        Put(buffer + 4 * 65, "x86_64");
+        Put(buffer + 5 * 65, "(none)");
+        return UserMemory.CopyOut(c->Rdi, buffer, 6 * 65);
+    }
+
+    private static void Put(byte* field, string text)
+    {
+        for (int i = 0; i < text.Length && i < 64; i++)
+            field[i] = (byte)text[i];
+    }
+
+    // struct sysinfo (sysinfo(2)); 112 bytes on x86-64.
+    private static long Sysinfo(InterruptContext* c)
+    {
+        byte* info = stackalloc byte[112];
+        Runtime.MemoryOps.Zero(info, 112);
+        *(long*)(info + 0) = (long)(TimeSyscalls.MonotonicNanoseconds / 1_000_000_000);
+        *(ulong*)(info + 32) = PhysicalMemoryManager.TotalBytes;
+        *(ulong*)(info + 40) = PhysicalMemoryManager.FreeBytes;
+        *(ushort*)(info + 80) = (ushort)ProcessTable.Count;
+        *(uint*)(info + 104) = 1; // mem_unit
+        return UserMemory.CopyOut(c->Rdi, info, 112);
+    }
+
+    // Per-process limits live with the process; defaults follow Linux's (RLIMIT_STACK 8 MiB soft, core 0).
+    public static ulong[] DefaultLimits()
+    {
+        var limits = new ulong[ResourceCount * 2];
+        for (int i = 0; i < ResourceCount * 2; i++)
+            limits[i] = Infinity;
+        limits[RLIMIT_STACK * 2] = 8UL << 20;
+        limits[RLIMIT_CORE * 2] = 0;
+        limits[RLIMIT_NOFILE * 2] = FileSystem.FileTable.DefaultLimit;
+        limits[RLIMIT_NOFILE * 2 + 1] = 4096;
+        return limits;
+    }
+
+    private static long Getrlimit(InterruptContext* c) => Limits(0, (int)c->Rdi, 0, c->Rsi);
+
+    private static long Setrlimit(InterruptContext* c) => Limits(0, (int)c->Rdi, c->Rsi, 0);
+
+    private static long Prlimit64(InterruptContext* c) => Limits((int)c->Rdi, (int)c->Rsi, c->Rdx, c->R10);
+
+    private static long Limits(int pid, int resource, ulong newLimit, ulong oldLimit)
+    {
+        if ((uint)resource >= ResourceCount)
+            return -Errno.EINVAL;
+        Process process = pid == 0 ? Process.Current : ProcessTable.Find(pid);
+        if (process == null)
+            return -Errno.ESRCH;
+        ulong* requested = stackalloc ulong[2];
+        if (newLimit != 0)
+        {
+            if (UserMemory.CopyIn(requested, newLimit, 16) != 0)
+                return -Errno.EFAULT;
+            if (requested[0] > requested[1])
+                return -Errno.EINVAL;
+            if (resource == RLIMIT_NOFILE && requested[1] > 1UL << 20)
+                return -Errno.EPERM;
+        }
+        ulong[] limits = process.Limits;
+        if (oldLimit != 0)
+        {
+            ulong* current = stackalloc ulong[2];
+            current[0] = limits[resource * 2];
+            current[1] = limits[resource * 2 + 1];
+            if (UserMemory.CopyOut(oldLimit, current, 16) != 0)
+                return -Errno.EFAULT;
+        }
+        if (newLimit != 0)
+        {
+            limits[resource * 2] = requested[0];
+            limits[resource * 2 + 1] = requested[1];
+            if (resource == RLIMIT_NOFILE)
+                process.Files.Limit = requested[0] > 1UL << 20 ? 1 << 20 : (int)requested[0];
+        }
+        return 0;
+    }
+
+    private static long SchedYield(InterruptContext* c)
+    {
+        Scheduler.Yield();
+        return 0;
+    }
+
+    // The CPU mask size Linux reports is its cpumask size in bytes; here, one 64-bit word (Smp.MaxCpus).
+    private const ulong MaskBytes = 8;
+
+    private static long SchedGetaffinity(InterruptContext* c)
+    {
+        ulong length = c->Rsi;
+        if (length < MaskBytes || (length & 7) != 0)
+            return -Errno.EINVAL;
+        if (c->Rdi != 0 && ProcessTable.Find((int)c->Rdi) == null)
+            return -Errno.ESRCH;
+        ulong mask = Smp.CpuCount >= 64 ? ulong.MaxValue : (1UL << Smp.CpuCount) - 1;
+        if (UserMemory.Zero(c->Rdx, length) != 0 || !UserMemory.Write64(c->Rdx, mask))
+            return -Errno.EFAULT;
+        return (long)MaskBytes;
+    }
+
+    // Moves the thread to the first CPU of the mask (space sharing: one CPU per thread).
+    private static long SchedSetaffinity(InterruptContext* c)
+    {
+        if (c->Rsi < MaskBytes)
+            return -Errno.EINVAL;
+        Process process = c->Rdi == 0 ? Process.Current : ProcessTable.Find((int)c->Rdi);
+        if (process == null)
+            return -Errno.ESRCH;
+        if (!UserMemory.Read64(c->Rdx, out ulong mask))
+            return -Errno.EFAULT;
+        ulong online = Smp.CpuCount >= 64 ? ulong.MaxValue : (1UL << Smp.CpuCount) - 1;
+        mask &= online;
+        if (mask == 0)
+            return -Errno.EINVAL;
+        if ((mask & (1UL << process.MainThread->Cpu)) != 0)
+            return 0;
+        int cpu = 0;
+        while ((mask & (1UL << cpu)) == 0)
+            cpu++;
+        process.Cpu = cpu;
+        Threads.Migrate(process.MainThread, cpu);
+        return 0;
+    }
+
+    private static long Getrandom(InterruptContext* c)
+    {
+        const uint GRND_NONBLOCK = 1, GRND_RANDOM = 2, GRND_INSECURE = 4;
+        uint flags = (uint)c->Rdx;
+        if ((flags & ~(GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE)) != 0 || (flags & (GRND_RANDOM | GRND_INSECURE)) == (GRND_RANDOM | GRND_INSECURE))
+            return -Errno.EINVAL;
+        ulong length = c->Rsi > 0x1FFFFFF ? 0x1FFFFFF : c->Rsi;
+        byte* buffer = stackalloc byte[256];
+        ulong done = 0;
+        while (done < length)
+        {
+            ulong piece = length - done < 256 ? length - done : 256;
+            Entropy.Fill(buffer, piece);
+            if (UserMemory.CopyOut(c->Rdi + done, buffer, piece) != 0)
+                return done > 0 ? (long)done : -Errno.EFAULT;
+            done += piece;
+        }
+        return (long)done;
+    }
+
+    private static long Umask(InterruptContext* c)
+    {
+        Process process = Process.Current;
+        int old = process.Umask;
+        process.Umask = (int)c->Rdi & 0x1FF;
+        return old;
+    }
+}

@@ -1,0 +1,80 @@
+// A process: an address space, its threads (one, for now), its open files and working directory, its
+// place in the process tree, and what it leaves for its parent when it ends.
+using Kitten.Kernel.Arch.X64;
+using Kitten.Kernel.Tasks;
+
+namespace Kitten.Kernel.Processes;
+
+internal enum ProcessState
+{
+    Running,
+    Zombie,     // ended; the parent has not collected its status with wait4 yet
+}
+
+internal sealed unsafe class Process
+{
+    public int Pid;
+    public Process Parent;
+    public ProcessState State;
+    public ProcessMemory Memory;
+    public Thread* MainThread;
+    public FileSystem.FileTable Files;
+    public int ProcessGroup;
+    public int Session;
+    public int Cpu;
+    public byte[] Name = new byte[16];      // comm: the executable's base name, as Linux keeps it
+
+    // What wait4 reports: the encoded status (exit code << 8, or the terminating signal).
+    public int WaitStatus;
+
+    // Children, linked through SiblingNext; under ProcessTable's lock.
+    public Process FirstChild;
+    public Process SiblingNext;
+
+    // The parent waits here for children to change state (wait4).
+    public WaitQueue ChildEvents;
+
+    // System calls without a handler already reported for this process (one line each).
+    public ulong[] ReportedUnknownSyscalls = new ulong[8];
+
+    public ulong StartTsc;
+    public int Umask = 0x12;                           // 022
+    public ulong[] Limits = LinuxAbi.SystemSyscalls.DefaultLimits();
+
+    public static Process Current
+    {
+        get
+        {
+            Thread* thread = CpuLocal.Current->Running;
+            return thread->Owner == 0 ? null : Of(thread);
+        }
+    }
+
+    public static Process Of(Thread* thread) => System.Runtime.CompilerServices.Unsafe.As<Process>(System.Runtime.RuntimeHelpersEx.ToObject((void*)thread->Owner));
+
+    public nint Handle => (nint)System.Runtime.RuntimeHelpersEx.AddressOf(this);
+
+    public void SetName(System.ReadOnlySpan<byte> path)
+    {
+        int start = 0;
+        for (int i = 0; i < path.Length; i++)
+            if (path[i] == '/')
+                start = i + 1;
+        int length = 0;
+        for (int i = start; i < path.Length && length < 15; i++)
+            Name[length++] = path[i];
+        for (int i = length; i < 16; i++)
+            Name[i] = 0;
+    }
+
+    public System.ReadOnlySpan<byte> NameText
+    {
+        get
+        {
+            int length = 0;
+            while (length < 16 && Name[length] != 0)
+                length++;
+            return new System.ReadOnlySpan<byte>(Name, 0, length);
+        }
+    }
+}

@@ -1,0 +1,232 @@
+// How processes begin and end: the first process, fork, execve, exit and wait4.
+using System;
+using Kitten.Kernel.Arch.X64;
+using Kitten.Kernel.Exec;
+using Kitten.Kernel.FileSystem;
+using Kitten.Kernel.LinuxAbi;
+using Kitten.Kernel.Memory;
+using Kitten.Kernel.Platform;
+using Kitten.Kernel.Tasks;
+
+namespace Kitten.Kernel.Processes;
+
+internal static unsafe class ProcessLifecycle
+{
+    // Wait status encodings (wait(2)): exit code in bits 8-15; a terminating signal in bits 0-6.
+    public static int ExitedStatus(int code) => (code & 0xFF) << 8;
+    public static int SignaledStatus(int signal) => signal & 0x7F;
+
+    // The first process (PID 1), from the initial file system. Returns false and says why if it cannot start.
+    public static bool StartInit(ReadOnlySpan<byte> path, ReadOnlySpan<ByteString> arguments, ReadOnlySpan<ByteString> environment)
+    {
+        if (!InitialFiles.Find(path, out byte* file, out ulong length))
+        {
+            Console.WriteLine($"init: {path}: no such file in the initial file system");
+            return false;
+        }
+        fixed (byte* pathBytes = path)
+        {
+            int status = ProgramLoader.Load(file, length, arguments, environment, new ByteString(pathBytes, path.Length),
+                out LoadedProgram program, out string reason);
+            if (status != 0)
+            {
+                Console.WriteLine($"init: {path}: cannot run it: {reason}");
+                return false;
+            }
+            var process = new Process { Memory = program.Memory, Cpu = 0, StartTsc = Cpu.ReadTsc(), Files = new FileTable() };
+            // stdin, stdout, stderr: the console.
+            for (int fd = 0; fd < 3; fd++)
+                process.Files.Add(new TerminalFile(FileDescription.O_RDWR), closeOnExec: false);
+            process.SetName(path);
+            ProcessTable.Add(process, null);
+            process.ProcessGroup = process.Session = process.Pid;
+            Thread* thread = UserThreads.Create(process, process.Cpu);
+            process.MainThread = thread;
+            UserThreads.ResetContext(&thread->SavedContext, program.Entry, program.StackPointer);
+            Console.WriteLine($"init: started {path} as pid {process.Pid}");
+            UserThreads.Start(thread);
+        }
+        return true;
+    }
+
+    // fork(2) and vfork(2): the child gets a copy of everything (an eager copy of the memory), returns 0.
+    public static long Fork(InterruptContext* context)
+    {
+        Process parent = Process.Current;
+        ProcessMemory memory = parent.Memory.Duplicate();
+        if (memory == null)
+            return -Errno.ENOMEM;
+        var child = new Process
+        {
+            Memory = memory,
+            Cpu = parent.Cpu,
+            ProcessGroup = parent.ProcessGroup,
+            Session = parent.Session,
+            StartTsc = Cpu.ReadTsc(),
+            Files = parent.Files.Duplicate(),
+            Umask = parent.Umask,
+        };
+        for (int i = 0; i < 16; i++)
+            child.Name[i] = parent.Name[i];
+        for (int i = 0; i < child.Limits.Length; i++)
+            child.Limits[i] = parent.Limits[i];
+        if (!ProcessTable.Add(child, parent))
+        {
+            child.Files.Dispose();
+            memory.Destroy();
+            return -Errno.EAGAIN;
+        }
+        Thread* thread = UserThreads.Create(child, child.Cpu);
+        if (thread == null)
+        {
+            ProcessTable.Remove(child);
+            memory.Destroy();
+            return -Errno.ENOMEM;
+        }
+        child.MainThread = thread;
+        Runtime.MemoryOps.Move((byte*)&thread->SavedContext, (byte*)context, (nuint)sizeof(InterruptContext));
+        thread->SavedContext.Rax = 0;
+        thread->FsBase = CpuLocal.Current->Running->FsBase;
+        UserThreads.Start(thread);
+        return child.Pid;
+    }
+
+    // execve(2) with the arguments already copied into kernel memory. On success the calling thread's
+    // context is the new program's; on failure the old program carries on.
+    public static long Execute(InterruptContext* context, ReadOnlySpan<byte> path, ReadOnlySpan<ByteString> arguments,
+        ReadOnlySpan<ByteString> environment)
+    {
+        if (!InitialFiles.Find(path, out byte* file, out ulong length))
+            return -Errno.ENOENT;
+        Process process = Process.Current;
+        int status;
+        LoadedProgram program;
+        fixed (byte* pathBytes = path)
+            status = ProgramLoader.Load(file, length, arguments, environment, new ByteString(pathBytes, path.Length), out program, out _);
+        if (status != 0)
+            return status;
+        Thread* thread = CpuLocal.Current->Running;
+        ProcessMemory old = process.Memory;
+        process.Memory = program.Memory;
+        thread->Cr3 = program.Memory.Cr3;
+        thread->FsBase = 0;
+        Cpu.WriteCr3(program.Memory.Cr3);
+        Cpu.WriteMsr(0xC0000100, 0);
+        old.Destroy();
+        process.Files.CloseOnExec();
+        process.SetName(path);
+        UserThreads.ResetContext(context, program.Entry, program.StackPointer);
+        return 0;
+    }
+
+    // The end of the calling process; does not return. waitStatus as wait4 reports it.
+    public static void Exit(int waitStatus)
+    {
+        Process process = Process.Current;
+        Thread* thread = CpuLocal.Current->Running;
+        process.WaitStatus = waitStatus;
+
+        // Off the process's page tables before they go.
+        Cpu.DisableInterrupts();
+        thread->Cr3 = 0;
+        thread->IsUser = false;
+        Cpu.WriteCr3(KernelPageTables.Table.RootPhysical);
+        Cpu.EnableInterrupts();
+        process.Memory.Destroy();
+        process.Memory = null;
+        process.Files.Dispose();
+        process.Files = null;
+
+        if (process.Pid == 1)
+            InitExited(process);
+
+        ProcessTable.ReparentChildren(process);
+        Process parent = process.Parent;
+        if (parent == null)
+        {
+            process.State = ProcessState.Zombie;
+            Reap(process);
+        }
+        else
+        {
+            bool interrupts = parent.ChildEvents.Lock.Acquire();
+            process.State = ProcessState.Zombie;
+            parent.ChildEvents.Lock.Release(interrupts);
+            parent.ChildEvents.WakeAll();
+        }
+        Threads.Exit();
+    }
+
+    private static void InitExited(Process init)
+    {
+        int status = init.WaitStatus;
+        if ((status & 0x7F) != 0)
+            Console.WriteLine($"kitten: init (pid 1) was killed by signal {status & 0x7F}; exit status {128 + (status & 0x7F)}");
+        else
+            Console.WriteLine($"kitten: init (pid 1) exited with status {(status >> 8) & 0xFF}");
+        Shutdown.PowerOff(ShutdownReason.ProgramExited);
+    }
+
+    // wait4(2): pid > 0 that child, -1 any child, 0 the caller's group, < -1 group -pid.
+    public static long Wait(int pid, int* status, bool noHang)
+    {
+        Process parent = Process.Current;
+        bool interrupts = parent.ChildEvents.Lock.Acquire();
+        for (; ; )
+        {
+            bool anyMatching = false;
+            Process zombie = null;
+            bool tree = ProcessTable.LockTree();
+            for (Process child = parent.FirstChild; child != null; child = child.SiblingNext)
+            {
+                if (!Matches(child, pid, parent))
+                    continue;
+                anyMatching = true;
+                if (child.State == ProcessState.Zombie)
+                {
+                    zombie = child;
+                    break;
+                }
+            }
+            ProcessTable.UnlockTree(tree);
+            if (zombie != null)
+            {
+                parent.ChildEvents.Lock.Release(interrupts);
+                *status = zombie.WaitStatus;
+                int childPid = zombie.Pid;
+                Reap(zombie);
+                return childPid;
+            }
+            if (!anyMatching)
+            {
+                parent.ChildEvents.Lock.Release(interrupts);
+                return -Errno.ECHILD;
+            }
+            if (noHang)
+            {
+                parent.ChildEvents.Lock.Release(interrupts);
+                return 0;
+            }
+            parent.ChildEvents.Wait();
+        }
+    }
+
+    private static bool Matches(Process child, int pid, Process parent)
+    {
+        if (pid > 0)
+            return child.Pid == pid;
+        if (pid == -1)
+            return true;
+        int group = pid == 0 ? parent.ProcessGroup : -pid;
+        return child.ProcessGroup == group;
+    }
+
+    private static void Reap(Process zombie)
+    {
+        ProcessTable.Remove(zombie);
+        Runtime.ObjectMemory.Release(zombie.Name);
+        Runtime.ObjectMemory.Release(zombie.ReportedUnknownSyscalls);
+        Runtime.ObjectMemory.Release(zombie.Limits);
+        Runtime.ObjectMemory.Release(zombie);
+    }
+}

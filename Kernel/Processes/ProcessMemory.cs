@@ -1,0 +1,397 @@
+// A process's address space, the LWK way: page tables plus a list of areas, backed by a pool of a few
+// physically contiguous chunks from pmem, mapped with the largest pages the alignment allows, and fully
+// committed when mapped (no demand paging). A PROT_NONE reservation costs no physical memory until it is
+// committed with mprotect.
+//
+// Layout of the user half [0, 512 GiB): the program where its ELF headers put it (static-PIE at
+// PieBase), the brk heap after it, mmap areas handed out top-down below MmapTop, the stack below
+// StackTop.
+using Kitten.Kernel.Arch.X64;
+using Kitten.Kernel.Memory;
+
+namespace Kitten.Kernel.Processes;
+
+internal sealed unsafe class ProcessMemory
+{
+    public const ulong PageSize = 4096;
+    public const ulong PieBase = 0x0000_0040_0000_0000;     // 256 GiB
+    public const ulong MmapTop = 0x0000_007F_0000_0000;
+    public const ulong MmapBottom = 0x0000_0001_0000_0000;  // 4 GiB
+    public const ulong StackTop = 0x0000_007F_FFFF_E000;
+    public const ulong BrkLimit = 0x0000_0040_0000_0000;
+
+    private const int VmaCapacity = 1024;
+    private const int PoolNodeCapacity = 512;
+    private const int MaxChunks = 256;
+    private const ulong ChunkSize = 16UL << 20;
+
+    public PageTable Tables;
+    public VmaList Areas;
+    private PhysicalPool _pool;
+    private ulong* _chunks;
+    private int _chunkCount;
+    private Vma* _areaStorage;
+    private PmemNode* _poolNodes;
+
+    public ulong BrkStart;
+    public ulong Brk;
+    public ulong CommittedBytes { get; private set; }
+    public ulong ChunkBytes { get; private set; }
+
+    public static ProcessMemory Create()
+    {
+        var memory = new ProcessMemory();
+        memory._areaStorage = (Vma*)KernelHeap.AllocateZeroed((ulong)(VmaCapacity * sizeof(Vma)));
+        memory._poolNodes = (PmemNode*)KernelHeap.AllocateZeroed((ulong)(PoolNodeCapacity * Pmem.NodeSize));
+        memory._chunks = (ulong*)KernelHeap.AllocateZeroed(MaxChunks * sizeof(ulong));
+        if (memory._areaStorage == null || memory._poolNodes == null || memory._chunks == null)
+        {
+            memory.FreeBookkeeping();
+            return null;
+        }
+        memory.Areas.Initialize(memory._areaStorage, VmaCapacity);
+        memory._pool.Initialize(memory._poolNodes, PoolNodeCapacity);
+        if (memory.Tables.Create(PhysicalMemoryManager.PageTableAllocator, KernelPageTables.HasNoExecute) != PageTableResult.Ok
+            || memory.Tables.ShareKernelHalf(KernelPageTables.Table) != PageTableResult.Ok)
+        {
+            memory.Destroy();
+            return null;
+        }
+        return memory;
+    }
+
+    public ulong Cr3 => Tables.RootPhysical;
+
+    // Everything goes back to pmem. The caller has switched away from these page tables on every CPU.
+    public void Destroy()
+    {
+        if (Tables.IsCreated)
+            Tables.Destroy();
+        for (int i = 0; i < _chunkCount; i++)
+            PhysicalMemoryManager.Free(_chunks[i]);
+        _chunkCount = 0;
+        FreeBookkeeping();
+        Runtime.ObjectMemory.Release(this);
+    }
+
+    private void FreeBookkeeping()
+    {
+        KernelHeap.Free(_areaStorage);
+        KernelHeap.Free(_poolNodes);
+        KernelHeap.Free(_chunks);
+        _areaStorage = null;
+        _poolNodes = null;
+        _chunks = null;
+    }
+
+    // ---- areas ----
+
+    // PROT_NONE memory that is committed stays mapped, but for the kernel only (U/S clear), so that user
+    // accesses fault while the data and the physical pages stay where they are for a later mprotect.
+    public static PageFlags FlagsFor(int prot)
+    {
+        if (prot == 0)
+            return 0;
+        PageFlags flags = PageFlags.User;
+        if ((prot & Vma.ProtWrite) != 0)
+            flags |= PageFlags.Writable;
+        if ((prot & Vma.ProtExec) != 0)
+            flags |= PageFlags.Executable;
+        return flags;
+    }
+
+    // Adds an area; commits it (allocates, zeroes and maps its memory) unless prot is PROT_NONE.
+    // Returns false if the range is taken or memory is short (then nothing changed).
+    public bool AddArea(ulong start, ulong end, int prot, VmaKind kind)
+    {
+        bool commit = prot != 0;
+        var vma = new Vma { Start = start, End = end, Prot = prot, Kind = kind, Committed = commit };
+        if (!Areas.Insert(vma))
+            return false;
+        if (commit && !Back(start, end, FlagsFor(prot)))
+        {
+            Areas.RemoveAt(Areas.Find(start));
+            return false;
+        }
+        return true;
+    }
+
+    // Removes [start, end): unmaps and gives back the memory of every area in it (munmap).
+    public bool RemoveRange(ulong start, ulong end)
+    {
+        if (!Areas.SplitAt(start) || !Areas.SplitAt(end))
+            return false;
+        Areas.Range(start, end, out int first, out int last);
+        for (int i = last - 1; i >= first; i--)
+        {
+            Vma vma = Areas.At(i);
+            if (vma.Committed)
+                Release(vma.Start, vma.End);
+            Areas.RemoveAt(i);
+        }
+        return true;
+    }
+
+    // Changes protection of [start, end), committing what was PROT_NONE-reserved (mprotect). The whole
+    // range must be areas (no holes).
+    public bool Protect(ulong start, ulong end, int prot)
+    {
+        if (!Covered(start, end) || !Areas.SplitAt(start) || !Areas.SplitAt(end))
+            return false;
+        Areas.Range(start, end, out int first, out int last);
+        for (int i = first; i < last; i++)
+        {
+            Vma vma = Areas.At(i);
+            if (!vma.Committed && prot != 0)
+            {
+                if (!Back(vma.Start, vma.End, FlagsFor(prot)))
+                    return false;
+                vma.Committed = true;
+            }
+            else if (vma.Committed)
+            {
+                Tables.Protect(vma.Start, vma.Length, FlagsFor(prot));
+            }
+            vma.Prot = prot;
+            Areas.Set(i, vma);
+        }
+        Areas.Coalesce();
+        return true;
+    }
+
+    // Gives back the memory of committed PROT_NONE pages and zeroes the rest (madvise(MADV_DONTNEED):
+    // private anonymous memory reads as zero afterwards).
+    public bool Discard(ulong start, ulong end)
+    {
+        if (!Covered(start, end) || !Areas.SplitAt(start) || !Areas.SplitAt(end))
+            return false;
+        Areas.Range(start, end, out int first, out int last);
+        for (int i = first; i < last; i++)
+        {
+            Vma vma = Areas.At(i);
+            if (!vma.Committed)
+                continue;
+            if (vma.Prot == 0)
+            {
+                Release(vma.Start, vma.End);
+                vma.Committed = false;
+                Areas.Set(i, vma);
+            }
+            else
+            {
+                ZeroMapped(vma.Start, vma.End);
+            }
+        }
+        Areas.Coalesce();
+        return true;
+    }
+
+    public bool Covered(ulong start, ulong end)
+    {
+        ulong at = start;
+        int i = Areas.FirstEndingAfter(start);
+        while (at < end)
+        {
+            if (i >= Areas.Count || Areas.At(i).Start > at)
+                return false;
+            at = Areas.At(i).End;
+            i++;
+        }
+        return true;
+    }
+
+    // A free range of length bytes for mmap without MAP_FIXED; 0 if none.
+    public ulong FindFree(ulong length, ulong alignment) => Areas.FindGapBelow(MmapTop, MmapBottom, length, alignment);
+
+    // ---- physical backing ----
+
+    // Allocates, zeroes and maps memory for [start, end), in as few contiguous pieces as the pool allows,
+    // each aligned like its virtual address up to 1 GiB so that the largest pages fit.
+    private bool Back(ulong start, ulong end, PageFlags flags)
+    {
+        ulong at = start;
+        while (at < end)
+        {
+            ulong remaining = end - at;
+            ulong alignment = LargestAlignment(at, remaining);
+            ulong length = remaining;
+            ulong physical;
+            while (!_pool.TryTake(length, alignment, out physical))
+            {
+                if (GrowPool(length, alignment))
+                    continue;
+                // No room for it in one piece: try a smaller piece.
+                if (length > alignment)
+                    length = (length / 2 + alignment - 1) & ~(alignment - 1);
+                else if (alignment > PageSize)
+                    alignment = length = alignment >> 9 >= PageSize ? alignment >> 9 : PageSize;
+                else
+                {
+                    Release(start, at);
+                    return false;
+                }
+            }
+            Runtime.MemoryOps.Zero(PhysicalMemory.ToVirtual(physical), (nuint)length);
+            if (Tables.Map(at, physical, length, flags, KernelPageTables.LargestPages) != PageTableResult.Ok)
+            {
+                _pool.Give(physical, length);
+                Release(start, at);
+                return false;
+            }
+            CommittedBytes += length;
+            at += length;
+        }
+        return true;
+    }
+
+    private static ulong LargestAlignment(ulong address, ulong length)
+    {
+        const ulong Giant = 1UL << 30, Large = 1UL << 21;
+        if ((address & (Giant - 1)) == 0 && length >= Giant && KernelPageTables.HasGigabytePages)
+            return Giant;
+        if ((address & (Large - 1)) == 0 && length >= Large)
+            return Large;
+        return PageSize;
+    }
+
+    private bool GrowPool(ulong length, ulong alignment)
+    {
+        if (_chunkCount == MaxChunks)
+            return false;
+        ulong size = length > ChunkSize ? length : ChunkSize;
+        size = (size + alignment - 1) & ~(alignment - 1);
+        ulong chunk = PhysicalMemoryManager.Allocate(size, alignment, RegionType.UserMemory, "process memory", zero: false);
+        if (chunk == 0 && size > length)
+        {
+            size = (length + alignment - 1) & ~(alignment - 1);
+            chunk = PhysicalMemoryManager.Allocate(size, alignment, RegionType.UserMemory, "process memory", zero: false);
+        }
+        if (chunk == 0)
+            return false;
+        if (!_pool.Give(chunk, size))
+        {
+            PhysicalMemoryManager.Free(chunk);
+            return false;
+        }
+        _chunks[_chunkCount++] = chunk;
+        ChunkBytes += size;
+        return true;
+    }
+
+    // Unmaps [start, end) and gives its pages back to the pool.
+    private void Release(ulong start, ulong end)
+    {
+        ulong at = start;
+        while (at < end)
+        {
+            if (!Tables.Translate(at, out ulong physical, out _, out ulong pageSize))
+            {
+                at = (at & ~(PageSize - 1)) + PageSize;
+                continue;
+            }
+            ulong pageEnd = (at & ~(pageSize - 1)) + pageSize;
+            ulong pieceEnd = pageEnd < end ? pageEnd : end;
+            _pool.Give(physical, pieceEnd - at);
+            CommittedBytes -= pieceEnd - at;
+            at = pieceEnd;
+        }
+        Tables.Unmap(start, end - start);
+    }
+
+    private void ZeroMapped(ulong start, ulong end)
+    {
+        for (ulong at = start; at < end;)
+        {
+            if (!Tables.Translate(at, out ulong physical, out _, out ulong pageSize))
+            {
+                at += PageSize;
+                continue;
+            }
+            ulong pageEnd = (at & ~(pageSize - 1)) + pageSize;
+            ulong pieceEnd = pageEnd < end ? pageEnd : end;
+            Runtime.MemoryOps.Zero(PhysicalMemory.ToVirtual(physical), (nuint)(pieceEnd - at));
+            at = pieceEnd;
+        }
+    }
+
+    // Copies kernel bytes into this address space through its page tables (it need not be the one
+    // loaded). False if some page is not mapped.
+    public bool Write(ulong address, byte* source, ulong length)
+    {
+        ulong done = 0;
+        while (done < length)
+        {
+            ulong at = address + done;
+            if (!Tables.Translate(at, out ulong physical, out _, out ulong pageSize))
+                return false;
+            ulong pageEnd = (at & ~(pageSize - 1)) + pageSize;
+            ulong chunk = pageEnd - at < length - done ? pageEnd - at : length - done;
+            Runtime.MemoryOps.Move((byte*)PhysicalMemory.ToVirtual(physical), source + done, (nuint)chunk);
+            done += chunk;
+        }
+        return true;
+    }
+
+    // Copies bytes from one place in this address space to another (mremap's move).
+    public bool CopyWithin(ulong from, ulong to, ulong length)
+    {
+        for (ulong done = 0; done < length;)
+        {
+            if (!Tables.Translate(from + done, out ulong source, out _, out ulong sourcePage)
+                || !Tables.Translate(to + done, out ulong target, out _, out ulong targetPage))
+                return false;
+            ulong sourceLeft = sourcePage - ((from + done) & (sourcePage - 1));
+            ulong targetLeft = targetPage - ((to + done) & (targetPage - 1));
+            ulong chunk = sourceLeft < targetLeft ? sourceLeft : targetLeft;
+            if (chunk > length - done)
+                chunk = length - done;
+            Runtime.MemoryOps.Move((byte*)PhysicalMemory.ToVirtual(target), (byte*)PhysicalMemory.ToVirtual(source), (nuint)chunk);
+            done += chunk;
+        }
+        return true;
+    }
+
+    // ---- fork ----
+
+    // A copy of this address space with its own memory (fork with an eager copy).
+    public ProcessMemory Duplicate()
+    {
+        ProcessMemory child = Create();
+        if (child == null)
+            return null;
+        child.BrkStart = BrkStart;
+        child.Brk = Brk;
+        for (int i = 0; i < Areas.Count; i++)
+        {
+            Vma vma = Areas.At(i);
+            if (!child.Areas.Insert(vma))
+            {
+                child.Destroy();
+                return null;
+            }
+            if (!vma.Committed)
+                continue;
+            if (!child.Back(vma.Start, vma.End, FlagsFor(vma.Prot)))
+            {
+                child.Destroy();
+                return null;
+            }
+            CopyInto(child, vma.Start, vma.End);
+        }
+        return child;
+    }
+
+    private void CopyInto(ProcessMemory child, ulong start, ulong end)
+    {
+        for (ulong at = start; at < end;)
+        {
+            Tables.Translate(at, out ulong source, out _, out ulong sourcePage);
+            child.Tables.Translate(at, out ulong target, out _, out ulong targetPage);
+            ulong page = sourcePage < targetPage ? sourcePage : targetPage;
+            ulong pageEnd = (at & ~(page - 1)) + page;
+            ulong pieceEnd = pageEnd < end ? pageEnd : end;
+            Runtime.MemoryOps.Move((byte*)PhysicalMemory.ToVirtual(target), (byte*)PhysicalMemory.ToVirtual(source), (nuint)(pieceEnd - at));
+            at = pieceEnd;
+        }
+    }
+}

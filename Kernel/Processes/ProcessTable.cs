@@ -1,0 +1,126 @@
+// Process IDs and the process tree. PIDs are handed out in increasing order and reused after wrapping,
+// as on Linux; PID 1 is the first process the kernel starts.
+using Kitten.Kernel.Sync;
+
+namespace Kitten.Kernel.Processes;
+
+internal static class ProcessTable
+{
+    public const int MaxPid = 32768;
+
+    private static Process[] s_byPid;
+    private static int s_nextPid;
+    private static int s_count;
+    private static SpinLock s_lock;
+
+    public static int Count => s_count;
+
+    public static void Initialize()
+    {
+        s_byPid = new Process[MaxPid];
+        s_nextPid = 1;
+    }
+
+    // Registers a new process under a fresh PID and, if it has a parent, as that parent's child.
+    public static bool Add(Process process, Process parent)
+    {
+        bool interrupts = s_lock.Acquire();
+        int pid = 0;
+        for (int tries = 0; tries < MaxPid; tries++)
+        {
+            int candidate = s_nextPid;
+            s_nextPid = s_nextPid + 1 >= MaxPid ? 2 : s_nextPid + 1;
+            if (s_byPid[candidate] == null)
+            {
+                pid = candidate;
+                break;
+            }
+        }
+        if (pid != 0)
+        {
+            process.Pid = pid;
+            process.Parent = parent;
+            s_byPid[pid] = process;
+            s_count++;
+            if (parent != null)
+            {
+                process.SiblingNext = parent.FirstChild;
+                parent.FirstChild = process;
+            }
+        }
+        s_lock.Release(interrupts);
+        return pid != 0;
+    }
+
+    // Held while walking a parent's children (wait4), which other CPUs may change (fork, reparenting).
+    public static bool LockTree() => s_lock.Acquire();
+
+    public static void UnlockTree(bool interrupts) => s_lock.Release(interrupts);
+
+    public static Process Find(int pid)
+    {
+        if (pid <= 0 || pid >= MaxPid)
+            return null;
+        return s_byPid[pid];
+    }
+
+    // Takes a reaped zombie out of the table and its parent's children.
+    public static void Remove(Process process)
+    {
+        bool interrupts = s_lock.Acquire();
+        s_byPid[process.Pid] = null;
+        s_count--;
+        Process parent = process.Parent;
+        if (parent != null)
+        {
+            Process previous = null;
+            for (Process c = parent.FirstChild; c != null; previous = c, c = c.SiblingNext)
+            {
+                if (c != process)
+                    continue;
+                if (previous == null)
+                    parent.FirstChild = c.SiblingNext;
+                else
+                    previous.SiblingNext = c.SiblingNext;
+                break;
+            }
+        }
+        s_lock.Release(interrupts);
+    }
+
+    // An ending process's children become children of init (PID 1), as on Linux.
+    public static void ReparentChildren(Process process)
+    {
+        Process init = Find(1);
+        bool interrupts = s_lock.Acquire();
+        Process child = process.FirstChild;
+        process.FirstChild = null;
+        while (child != null)
+        {
+            Process next = child.SiblingNext;
+            child.Parent = init;
+            if (init != null && init != process)
+            {
+                child.SiblingNext = init.FirstChild;
+                init.FirstChild = child;
+            }
+            else
+            {
+                child.Parent = null;
+                child.SiblingNext = null;
+            }
+            child = next;
+        }
+        s_lock.Release(interrupts);
+    }
+
+    // Calls visit for each process (under the lock: visit must not block).
+    public static unsafe void ForEach(delegate*<Process, void*, void> visit, void* argument)
+    {
+        bool interrupts = s_lock.Acquire();
+        for (int pid = 1; pid < MaxPid; pid++)
+            if (s_byPid[pid] != null)
+                visit(s_byPid[pid], argument);
+        s_lock.Release(interrupts);
+    }
+}

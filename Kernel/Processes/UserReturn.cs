@@ -1,0 +1,42 @@
+// The last step before the kernel returns to user space (after a system call, an interrupt or an
+// exception from ring 3): a thread whose process must end does not go back to its program; instead its
+// context is turned into a kernel-mode call of ProcessLifecycle.Exit on its own kernel stack. (Signal
+// handlers are set up at this point too.)
+using Kitten.Kernel.Arch.X64;
+using Kitten.Kernel.Tasks;
+
+namespace Kitten.Kernel.Processes;
+
+internal static unsafe class UserReturn
+{
+    public static InterruptContext* Prepare(InterruptContext* context)
+    {
+        if (!context->FromUserMode)
+            return context;
+        Thread* thread = CpuLocal.Current->Running;
+        if (thread->KillStatus != 0)
+            RedirectToExit(thread, context, thread->KillStatus);
+        return context;
+    }
+
+    // Asks for the thread's process to end with this wait status the next time it would return to user
+    // space.
+    public static void Kill(Thread* thread, int waitStatus)
+    {
+        if (thread->KillStatus == 0)
+            thread->KillStatus = waitStatus == 0 ? ProcessLifecycle.SignaledStatus(9) : waitStatus;
+    }
+
+    private static void RedirectToExit(Thread* thread, InterruptContext* context, int waitStatus)
+    {
+        context->Cs = Selectors.KernelCode;
+        context->Ss = Selectors.KernelData;
+        context->Rip = (ulong)(delegate*<int, void>)&ExitFromKernel;
+        context->Rdi = (ulong)(uint)waitStatus;
+        context->Rflags = Cpu.InterruptFlag | 2;
+        context->Rsp = thread->StackTop - 8;
+        *(ulong*)context->Rsp = 0;
+    }
+
+    private static void ExitFromKernel(int waitStatus) => ProcessLifecycle.Exit(waitStatus);
+}
