@@ -18,6 +18,7 @@ internal static unsafe class ProcessSyscalls
         SyscallTable.Register(Sys.Gettid, &Getpid);
         SyscallTable.Register(Sys.Fork, &Fork);
         SyscallTable.Register(Sys.Vfork, &Fork);
+        SyscallTable.Register(Sys.Clone, &Clone);
         SyscallTable.Register(Sys.Execve, &Execve);
         SyscallTable.Register(Sys.Exit, &Exit);
         SyscallTable.Register(Sys.ExitGroup, &Exit);
@@ -46,6 +47,15 @@ internal static unsafe class ProcessSyscalls
     }
 
     private static long Fork(InterruptContext* c) => ProcessLifecycle.Fork(c);
+
+    // clone(flags, stack, parent_tid, child_tid, tls): the x86-64 argument order (clone(2), NOTES).
+    private static long Clone(InterruptContext* c)
+    {
+        ulong flags = c->Rdi;
+        if ((flags & ProcessLifecycle.CLONE_THREAD) != 0)
+            return -Errno.ENOSYS; // threads come with the thread-group support
+        return ProcessLifecycle.Clone(c, flags, c->Rsi, c->Rdx, c->R10, c->R8);
+    }
 
     private static long Exit(InterruptContext* c)
     {

@@ -49,8 +49,17 @@ internal static unsafe class ProcessLifecycle
         return true;
     }
 
+    // clone(2) flags that matter for a new process (not a thread).
+    public const ulong CLONE_VM = 0x100, CLONE_VFORK = 0x4000, CLONE_THREAD = 0x10000, CLONE_SETTLS = 0x80000,
+        CLONE_PARENT_SETTID = 0x100000, CLONE_CHILD_CLEARTID = 0x200000, CLONE_CHILD_SETTID = 0x1000000;
+
     // fork(2) and vfork(2): the child gets a copy of everything (an eager copy of the memory), returns 0.
-    public static long Fork(InterruptContext* context)
+    public static long Fork(InterruptContext* context) => Clone(context, 0, 0, 0, 0, 0);
+
+    // clone(2) for a new process: fork plus the TID bookkeeping glibc asks for, an optional new stack and
+    // TLS. (CLONE_VM without CLONE_THREAD, posix_spawn's way, also gets a copy: there is no shared-memory
+    // fork here.)
+    public static long Clone(InterruptContext* context, ulong flags, ulong stack, ulong parentTid, ulong childTid, ulong tls)
     {
         Process parent = Process.Current;
         ProcessMemory memory = parent.Memory.Duplicate();
@@ -86,7 +95,16 @@ internal static unsafe class ProcessLifecycle
         child.MainThread = thread;
         Runtime.MemoryOps.Move((byte*)&thread->SavedContext, (byte*)context, (nuint)sizeof(InterruptContext));
         thread->SavedContext.Rax = 0;
-        thread->FsBase = CpuLocal.Current->Running->FsBase;
+        thread->FsBase = (flags & CLONE_SETTLS) != 0 ? tls : CpuLocal.Current->Running->FsBase;
+        if (stack != 0)
+            thread->SavedContext.Rsp = stack;
+        uint tid = (uint)child.Pid;
+        if ((flags & CLONE_CHILD_SETTID) != 0)
+            memory.Write(childTid, (byte*)&tid, 4);
+        if ((flags & CLONE_CHILD_CLEARTID) != 0)
+            thread->ClearChildTid = childTid;
+        if ((flags & CLONE_PARENT_SETTID) != 0)
+            UserMemory.Write32(parentTid, tid);
         UserThreads.Start(thread);
         return child.Pid;
     }
