@@ -19,9 +19,25 @@ parse_adds() {
     done
 }
 
+# The base system every image carries: Iso/rootfs (/etc and friends), Debian's static busybox with a link
+# for each applet, and the mount points the kernel fills (/dev, /proc, /tmp).
+build_rootfs() {
+    cp -a "$KITTEN_ROOT/Iso/rootfs/." "$INITRD_ROOT/"
+    rm -f "$INITRD_ROOT/root/.keep"
+    mkdir -p "$INITRD_ROOT"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp}
+    cp /bin/busybox "$INITRD_ROOT/bin/busybox"
+    local applet
+    while IFS= read -r applet; do
+        [ "$applet" = "bin/busybox" ] && continue
+        mkdir -p "$INITRD_ROOT/$(dirname "$applet")"
+        ln -sf /bin/busybox "$INITRD_ROOT/$applet"
+    done < <(/bin/busybox --list-full)
+}
+
 build_initrd() {
     rm -rf "$INITRD_ROOT"
     mkdir -p "$INITRD_ROOT"
+    build_rootfs
     local pair host path
     for pair in "${ISO_ADDS[@]+"${ISO_ADDS[@]}"}"; do
         host="${pair%%:*}"

@@ -2,7 +2,7 @@
 
 # gcc and libc6-dev (static glibc) build Userland's programs; xz-utils unpacks the Linux baseline's kernel.
 DEBIAN_PACKAGES=(nasm lld grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools qemu-system-x86 ovmf cpio
-    gcc libc6-dev xz-utils)
+    gcc libc6-dev xz-utils busybox-static)
 
 setup_packages() {
     local missing=()
