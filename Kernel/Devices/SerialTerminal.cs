@@ -54,7 +54,10 @@ internal static unsafe class SerialTerminal
         s_readers.Lock.Release(locked);
         FlushEcho();
         if (received)
+        {
             s_readers.WakeAll();
+            FileSystem.Readiness.Changed();
+        }
         return context;
     }
 

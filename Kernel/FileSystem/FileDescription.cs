@@ -53,6 +53,9 @@ internal abstract unsafe class FileDescription
 
     public virtual bool WriteReady => true;
 
+    // The other side is gone (a pipe with no writer left): poll reports POLLHUP.
+    public virtual bool HungUp => false;
+
     protected virtual void Close()
     {
     }

@@ -61,6 +61,7 @@ internal sealed unsafe class Pipe
         _count -= n;
         Waiters.Lock.Release(interrupts);
         Waiters.WakeAll();
+        Readiness.Changed();
         return n;
     }
 
@@ -102,6 +103,7 @@ internal sealed unsafe class Pipe
             done += (ulong)n;
             Waiters.Lock.Release(interrupts);
             Waiters.WakeAll();
+            Readiness.Changed();
             interrupts = Waiters.Lock.Acquire();
         }
         Waiters.Lock.Release(interrupts);
@@ -118,6 +120,7 @@ internal sealed unsafe class Pipe
         bool last = Readers == 0 && Writers == 0;
         Waiters.Lock.Release(interrupts);
         Waiters.WakeAll();
+        Readiness.Changed();
         if (last)
         {
             Memory.KernelHeap.Free(_buffer);
@@ -152,6 +155,8 @@ internal sealed unsafe class PipeEnd : FileDescription
     public override bool ReadReady => _pipe.Available > 0 || _pipe.Writers == 0;
 
     public override bool WriteReady => _pipe.Available < Pipe.Capacity || _pipe.Readers == 0;
+
+    public override bool HungUp => !_writeEnd && _pipe.Writers == 0;
 
     public override long Ioctl(uint request, ulong argument)
     {

@@ -19,6 +19,7 @@ internal static unsafe class SyscallTable
         FileSyscalls.Register();
         TimeSyscalls.Register();
         SystemSyscalls.Register();
+        PollSyscalls.Register();
     }
 
     public static void Register(int number, delegate*<InterruptContext*, long> handler) => s_handlers[number] = handler;

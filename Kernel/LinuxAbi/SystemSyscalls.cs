@@ -33,6 +33,55 @@ internal static unsafe class SystemSyscalls
         SyscallTable.Register(Sys.SchedSetaffinity, &SchedSetaffinity);
         SyscallTable.Register(Sys.Getrandom, &Getrandom);
         SyscallTable.Register(Sys.Umask, &Umask);
+        SyscallTable.Register(157, &Prctl);
+    }
+
+    // prctl(2): the options programs use at start-up; others are EINVAL, as for unknown options on Linux.
+    private static long Prctl(InterruptContext* c)
+    {
+        const int PR_SET_PDEATHSIG = 1, PR_GET_PDEATHSIG = 2, PR_GET_DUMPABLE = 3, PR_SET_DUMPABLE = 4,
+            PR_SET_NAME = 15, PR_GET_NAME = 16, PR_SET_CHILD_SUBREAPER = 36, PR_GET_CHILD_SUBREAPER = 37,
+            PR_SET_NO_NEW_PRIVS = 38, PR_GET_NO_NEW_PRIVS = 39;
+        Process process = Process.Current;
+        switch ((int)c->Rdi)
+        {
+            case PR_SET_NAME:
+            {
+                byte* name = stackalloc byte[16];
+                int length = UserMemory.CopyString(c->Rsi, name, 16);
+                if (length == -Errno.EFAULT)
+                    return -Errno.EFAULT;
+                if (length < 0)
+                    length = 15;
+                for (int i = 0; i < 16; i++)
+                    process.Name[i] = i < length ? name[i] : (byte)0;
+                return 0;
+            }
+            case PR_GET_NAME:
+            {
+                byte* name = stackalloc byte[16];
+                for (int i = 0; i < 16; i++)
+                    name[i] = process.Name[i];
+                name[15] = 0;
+                return UserMemory.CopyOut(c->Rsi, name, 16);
+            }
+            case PR_SET_PDEATHSIG:
+                return c->Rsi <= 64 ? 0 : -Errno.EINVAL;
+            case PR_GET_PDEATHSIG:
+            case PR_GET_CHILD_SUBREAPER:
+                return UserMemory.Write32(c->Rsi, 0) ? 0 : -Errno.EFAULT;
+            case PR_GET_DUMPABLE:
+                return 1;
+            case PR_SET_DUMPABLE:
+                return c->Rsi <= 1 ? 0 : -Errno.EINVAL;
+            case PR_SET_CHILD_SUBREAPER:
+            case PR_SET_NO_NEW_PRIVS:
+                return 0;
+            case PR_GET_NO_NEW_PRIVS:
+                return 0;
+            default:
+                return -Errno.EINVAL;
+        }
     }
 
     private static long Zero(InterruptContext* c) => 0;
