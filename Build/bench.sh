@@ -98,21 +98,51 @@ bench_compare() {
     echo "bench $name: ${figures[*]}"
 }
 
-# Null system call round trip (Userland/Bench/syscall.c), ticks per call. Linux only until Kitten runs
-# user programs; then the Kitten side is one more figure:
-#   kitten="$(bench_figure_kitten syscall ticks_per_call --smp "$smp" /bench/syscall)"
-bench_syscall() {
+# bench_figure_kitten NAME KEY [--smp N] PROGRAM [ARGS...]: boots Kitten under -icount with every
+# benchmark program at /bench/NAME and runs PROGRAM as the first process; prints the number KEY=N of its
+# "bench-result NAME ..." line.
+bench_figure_kitten() {
+    local name="$1" key="$2"; shift 2
     local smp=1
+    if [ "${1:-}" = "--smp" ]; then
+        smp="$2"
+        shift 2
+    fi
+    with_build_lock build_userland
+    local adds=() program output value
+    for program in $(userland_bench_names); do
+        adds+=(--add "$USERLAND_OUT/bench/$program:/bench/$program")
+    done
+    output="$(./kitten boot --icount --smp "$smp" --timeout 1800 "${adds[@]}" --exec "$@" 2>&1)" \
+        || { printf '%s\n' "$output" >&2; die "bench $name: the Kitten run failed"; }
+    value="$(printf '%s\n' "$output" | tr -d '\r' | grep "^bench-result $name " | grep -o " $key=[0-9]*" | head -n 1 | cut -d= -f2)" || true
+    [ -n "$value" ] || die "bench $name: the program printed no $key on Kitten"
+    echo "$value"
+}
+
+# Null system call round trip (Userland/Bench/syscall.c), ticks per call on both kernels.
+bench_syscall() {
+    local smp=1 linux_too=1
     while [ $# -gt 0 ]; do
         case "$1" in
             --smp) smp="${2:?--smp needs a number}"; shift ;;
-            *) die "bench syscall-linux: unexpected argument '$1' (only --smp N)" ;;
+            --kitten-only) linux_too=0 ;;
+            *) die "bench syscall: unexpected argument '$1' (--smp N, --kitten-only)" ;;
         esac
         shift
     done
-    local linux
-    linux="$(bench_figure_linux syscall ticks_per_call --smp "$smp" /bench/syscall)"
-    bench_compare syscall "linux=$linux" "cpus=$smp"
+    local kitten linux=""
+    kitten="$(bench_figure_kitten syscall ticks_per_call --smp "$smp" /bench/syscall)"
+    [ $linux_too -eq 1 ] && linux="$(bench_figure_linux syscall ticks_per_call --smp "$smp" /bench/syscall)"
+    bench_compare syscall "kitten=$kitten" ${linux:+"linux=$linux"} "cpus=$smp"
+}
+
+# fork + execve + wait4 of a static program that exits at once (Userland/Bench/spawn.c), 1000 times.
+bench_spawn() {
+    local kitten
+    kitten="$(bench_figure_kitten spawn ticks_per_spawn /bench/spawn 1000 /bench/exit)"
+    write_bench_json spawn "ticks_per_spawn=$kitten"
+    echo "bench spawn: ticks_per_spawn=$kitten"
 }
 
 bench_main() {
@@ -124,8 +154,9 @@ bench_main() {
         boot) with_build_lock build_kernel; with_build_lock build_iso; bench_boot ;;
         detour) bench_detour ;;
         memory) bench_memory ;;
-        syscall-linux) with_build_lock linux_prepare; bench_syscall "$@" ;;
-        "") die "bench: name a benchmark (boot, detour, memory, syscall-linux)" ;;
-        *) die "bench: unknown benchmark '$name' (known: boot, detour, memory, syscall-linux)" ;;
+        syscall) with_build_lock linux_prepare; bench_syscall "$@" ;;
+        spawn) bench_spawn ;;
+        "") die "bench: name a benchmark (boot, detour, memory, syscall, spawn)" ;;
+        *) die "bench: unknown benchmark '$name' (known: boot, detour, memory, syscall, spawn)" ;;
     esac
 }

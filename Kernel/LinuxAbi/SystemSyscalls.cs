@@ -46,25 +46,25 @@ internal static unsafe class SystemSyscalls
         switch ((int)c->Rdi)
         {
             case PR_SET_NAME:
-            {
-                byte* name = stackalloc byte[16];
-                int length = UserMemory.CopyString(c->Rsi, name, 16);
-                if (length == -Errno.EFAULT)
-                    return -Errno.EFAULT;
-                if (length < 0)
-                    length = 15;
-                for (int i = 0; i < 16; i++)
-                    process.Name[i] = i < length ? name[i] : (byte)0;
-                return 0;
-            }
+                {
+                    byte* name = stackalloc byte[16];
+                    int length = UserMemory.CopyString(c->Rsi, name, 16);
+                    if (length == -Errno.EFAULT)
+                        return -Errno.EFAULT;
+                    if (length < 0)
+                        length = 15;
+                    for (int i = 0; i < 16; i++)
+                        process.Name[i] = i < length ? name[i] : (byte)0;
+                    return 0;
+                }
             case PR_GET_NAME:
-            {
-                byte* name = stackalloc byte[16];
-                for (int i = 0; i < 16; i++)
-                    name[i] = process.Name[i];
-                name[15] = 0;
-                return UserMemory.CopyOut(c->Rsi, name, 16);
-            }
+                {
+                    byte* name = stackalloc byte[16];
+                    for (int i = 0; i < 16; i++)
+                        name[i] = process.Name[i];
+                    name[15] = 0;
+                    return UserMemory.CopyOut(c->Rsi, name, 16);
+                }
             case PR_SET_PDEATHSIG:
                 return c->Rsi <= 64 ? 0 : -Errno.EINVAL;
             case PR_GET_PDEATHSIG:

@@ -101,14 +101,15 @@ internal sealed unsafe class ProcessMemory
     }
 
     // Adds an area; commits it (allocates, zeroes and maps its memory) unless prot is PROT_NONE.
-    // Returns false if the range is taken or memory is short (then nothing changed).
-    public bool AddArea(ulong start, ulong end, int prot, VmaKind kind)
+    // Returns false if the range is taken or memory is short (then nothing changed). zero: false only for
+    // callers that overwrite every byte themselves (program loading fills or zeroes the image itself).
+    public bool AddArea(ulong start, ulong end, int prot, VmaKind kind, bool zero = true)
     {
         bool commit = prot != 0;
         var vma = new Vma { Start = start, End = end, Prot = prot, Kind = kind, Committed = commit };
         if (!Areas.Insert(vma))
             return false;
-        if (commit && !Back(start, end, FlagsFor(prot)))
+        if (commit && !Back(start, end, FlagsFor(prot), zero))
         {
             Areas.RemoveAt(Areas.Find(start));
             return false;
@@ -144,7 +145,7 @@ internal sealed unsafe class ProcessMemory
             Vma vma = Areas.At(i);
             if (!vma.Committed && prot != 0)
             {
-                if (!Back(vma.Start, vma.End, FlagsFor(prot)))
+                if (!Back(vma.Start, vma.End, FlagsFor(prot), zero: true))
                     return false;
                 vma.Committed = true;
             }
@@ -207,7 +208,7 @@ internal sealed unsafe class ProcessMemory
 
     // Allocates, zeroes and maps memory for [start, end), in as few contiguous pieces as the pool allows,
     // each aligned like its virtual address up to 1 GiB so that the largest pages fit.
-    private bool Back(ulong start, ulong end, PageFlags flags)
+    private bool Back(ulong start, ulong end, PageFlags flags, bool zero)
     {
         ulong at = start;
         while (at < end)
@@ -231,7 +232,8 @@ internal sealed unsafe class ProcessMemory
                     return false;
                 }
             }
-            Runtime.MemoryOps.Zero(PhysicalMemory.ToVirtual(physical), (nuint)length);
+            if (zero)
+                Runtime.MemoryOps.Zero(PhysicalMemory.ToVirtual(physical), (nuint)length);
             if (Tables.Map(at, physical, length, flags, KernelPageTables.LargestPages) != PageTableResult.Ok)
             {
                 _pool.Give(physical, length);
@@ -298,7 +300,7 @@ internal sealed unsafe class ProcessMemory
         Tables.Unmap(start, end - start);
     }
 
-    private void ZeroMapped(ulong start, ulong end)
+    public void ZeroMapped(ulong start, ulong end)
     {
         for (ulong at = start; at < end;)
         {
@@ -371,7 +373,7 @@ internal sealed unsafe class ProcessMemory
             }
             if (!vma.Committed)
                 continue;
-            if (!child.Back(vma.Start, vma.End, FlagsFor(vma.Prot)))
+            if (!child.Back(vma.Start, vma.End, FlagsFor(vma.Prot), zero: false))
             {
                 child.Destroy();
                 return null;

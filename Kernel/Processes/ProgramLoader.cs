@@ -64,21 +64,30 @@ internal static unsafe class ProgramLoader
     {
         reason = null;
         ulong spanStart = image.SpanStart + bias, spanEnd = image.SpanEnd + bias;
-        // One area, one contiguous piece of memory for the whole image, writable while we fill it.
-        if (!memory.AddArea(spanStart, spanEnd, Vma.ProtRead | Vma.ProtWrite, VmaKind.Image))
+        // One area, one contiguous piece of memory for the whole image, writable while we fill it. Every
+        // byte is written below: the file's bytes, and zeros for the bss, the gaps and the page tails.
+        if (!memory.AddArea(spanStart, spanEnd, Vma.ProtRead | Vma.ProtWrite, VmaKind.Image, zero: false))
         {
             reason = "no memory for the program image";
             return -Errno.ENOMEM;
         }
+        ulong cursor = spanStart;
         for (int i = 0; i < image.SegmentCount; i++)
         {
             ElfSegment segment = image.GetSegment(i);
-            if (!memory.Write(segment.VirtualAddress + bias, image.FileData + segment.FileOffset, segment.FileSize))
+            ulong start = segment.VirtualAddress + bias;
+            if (cursor < start)
+                memory.ZeroMapped(cursor, start);
+            if (!memory.Write(start, image.FileData + segment.FileOffset, segment.FileSize))
             {
                 reason = "image segment outside its area";
                 return -Errno.ENOEXEC;
             }
+            if (start + segment.FileSize > cursor)
+                cursor = start + segment.FileSize;
         }
+        if (cursor < spanEnd)
+            memory.ZeroMapped(cursor, spanEnd);
         // Then each page gets the union of the protections of the segments on it.
         for (int i = 0; i < image.SegmentCount; i++)
         {

@@ -35,14 +35,16 @@ FUNC kitten_modules_end
         mov rax, __modules_end
         ret
 
-; memmove(dst, src, n): REP MOVSB forwards, or backwards with DF=1 when the ranges overlap that way.
+; memmove(dst, src, n): forwards with REP MOVSQ for the bulk and REP MOVSB for the tail, or backwards
+; byte by byte (DF=1) when the ranges overlap that way. Eight bytes per iteration matter twice: for speed,
+; and under QEMU's -icount, where every iteration of a REP string instruction counts as an instruction.
 FUNC kitten_memmove
-        mov rcx, rdx
         cmp rdi, rsi
         jbe .forward
         lea rax, [rsi + rdx]
         cmp rdi, rax
         jae .forward
+        mov rcx, rdx
         lea rsi, [rsi + rdx - 1]
         lea rdi, [rdi + rdx - 1]
         std
@@ -50,13 +52,24 @@ FUNC kitten_memmove
         cld
         ret
 .forward:
+        mov rcx, rdx
+        shr rcx, 3
+        rep movsq
+        mov rcx, rdx
+        and rcx, 7
         rep movsb
         ret
 
-; memset(dst, byte, n)
+; memset(dst, byte, n): the byte replicated into a quadword for REP STOSQ, then the tail.
 FUNC kitten_memset
+        movzx eax, sil
+        mov r8, 0x0101010101010101
+        imul rax, r8
         mov rcx, rdx
-        mov eax, esi
+        shr rcx, 3
+        rep stosq
+        mov rcx, rdx
+        and rcx, 7
         rep stosb
         ret
 
