@@ -187,3 +187,31 @@ internal static class CProbe
 
     public static byte[] Hex(string text) => Convert.FromHexString(text.Trim());
 }
+
+// What the frame tests share: a mapped thread stack and alternate stack, a caught SIGSEGV from a page fault.
+internal static class FrameFixture
+{
+    public const ulong StackBase = 0x7FFF_F000_0000, StackSize = 0x10000;
+    public const ulong StackTop = StackBase + StackSize;
+    public const ulong AltBase = 0x7FFF_E000_0000, AltSize = 0x4000;
+    public const ulong Handler = 0x401200, Restorer = 0x401800, InterruptedRip = 0x400ABC;
+
+    public static SignalAction Action(ulong flags = SignalActionFlags.SigInfo, ulong mask = 0) => new()
+    {
+        Handler = Handler,
+        Flags = flags | SignalActionFlags.Restorer,
+        Restorer = Restorer,
+        Mask = mask,
+    };
+
+    public static FakeUserMemory NewMemory()
+    {
+        var memory = new FakeUserMemory();
+        memory.Map(StackBase, StackSize);
+        memory.Map(AltBase, AltSize);
+        return memory;
+    }
+
+    public static readonly SignalInfo Fault = SignalInfo.FromFault(Signal.SIGSEGV, SignalCode.SegvMapError, 0xDEAD0);
+    public static readonly TrapInfo PageFault = new() { TrapNumber = 14, ErrorCode = 6, FaultAddress = 0xDEAD0 };
+}
