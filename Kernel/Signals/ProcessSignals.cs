@@ -91,6 +91,17 @@ internal unsafe struct ProcessSignals
         return 0;
     }
 
+    // sig_fatal: the signal would end the process (its action is SIG_DFL and the default terminates or
+    // dumps core). Linux ends the whole process as soon as such a signal is sent to a thread or process
+    // that does not block it (complete_signal), rather than waiting for a thread to dequeue it.
+    public readonly bool IsFatal(int signal)
+    {
+        if (!Action(signal).IsDefault)
+            return false;
+        DefaultAction action = DefaultActions.Of(signal);
+        return action == DefaultAction.Terminate || action == DefaultAction.CoreDump;
+    }
+
     // Installs an action without the syscall's checks (the kernel's own use, e.g. force_sig resetting a
     // blocked or ignored fault signal to SIG_DFL).
     public void SetHandler(int signal, ulong handler)

@@ -78,8 +78,8 @@ internal static class SignalQueue
         thread.Pending.Add(info);
     }
 
-    // The next signal to act on before returning to user space (get_signal): the thread's own pending
-    // signals first, then the process's; synchronous faults first, then the lowest number. Ignored
+    // The next signal to act on before returning to user space (get_signal): SIGKILL, then the thread's own
+    // pending signals, then the process's; synchronous faults first, then the lowest number. Ignored
     // signals are dropped on the way. For Handler, action is the action to deliver with (taken before
     // SA_RESETHAND reset the stored one to SIG_DFL).
     public static SignalDisposition Dequeue(ref ProcessSignals process, ref ThreadSignals thread, out SignalInfo info,
@@ -88,20 +88,20 @@ internal static class SignalQueue
         while (true)
         {
             action = default;
-            int signal = thread.Pending.Next(thread.Blocked);
-            if (signal != 0)
-            {
+            // SIGKILL before anything: Linux ends the whole process as SIGKILL is sent (complete_signal).
+            int signal;
+            if (thread.Pending.Contains(Signal.SIGKILL))
+                thread.Pending.Take(signal = Signal.SIGKILL, out info);
+            else if (process.Shared.Contains(Signal.SIGKILL))
+                process.Shared.Take(signal = Signal.SIGKILL, out info);
+            else if ((signal = thread.Pending.Next(thread.Blocked)) != 0)
                 thread.Pending.Take(signal, out info);
-            }
+            else if ((signal = process.Shared.Next(thread.Blocked)) != 0)
+                process.Shared.Take(signal, out info);
             else
             {
-                signal = process.Shared.Next(thread.Blocked);
-                if (signal == 0)
-                {
-                    info = default;
-                    return SignalDisposition.None;
-                }
-                process.Shared.Take(signal, out info);
+                info = default;
+                return SignalDisposition.None;
             }
 
             action = process.Action(signal);
