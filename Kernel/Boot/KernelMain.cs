@@ -154,6 +154,7 @@ internal static unsafe class KernelMain
         LinuxAbi.TimeSyscalls.Initialize(CmosClock.ReadUnixTime());
         LinuxAbi.SyscallTable.Initialize();
         Processes.ProcessTable.Initialize();
+        Processes.Signaling.Initialize();
         IoApic.Initialize(Smp.IoApicAddress);
         Devices.SerialTerminal.Initialize(Devices.SerialTerminal.DefaultIrqLine);
     }

@@ -48,7 +48,7 @@ internal static unsafe class SerialTerminal
         {
             TerminalSignal signal = s_discipline.Receive((byte)c);
             if (signal != TerminalSignal.None)
-                Processes.Signals.SendToGroup(s_foregroundGroup, (int)signal);
+                Processes.Signaling.SendToGroup(s_foregroundGroup, (int)signal);
             received = true;
         }
         s_readers.Lock.Release(locked);
@@ -75,10 +75,10 @@ internal static unsafe class SerialTerminal
                 return -LinuxAbi.Errno.EAGAIN;
             }
             s_readers.Wait();
-            if (Processes.Signals.HasPendingForCurrent())
+            if (Processes.Signaling.InterruptPending())
             {
                 s_readers.Lock.Release(interrupts);
-                return -LinuxAbi.Errno.EINTR;
+                return -Kitten.Kernel.Signals.RestartErrno.RestartSys;
             }
         }
         int n = s_discipline.Read(new System.Span<byte>(buffer, count > int.MaxValue ? int.MaxValue : (int)count));

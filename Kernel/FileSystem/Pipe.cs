@@ -48,10 +48,10 @@ internal sealed unsafe class Pipe
                 return -Errno.EAGAIN;
             }
             Waiters.Wait();
-            if (Signals.HasPendingForCurrent())
+            if (Signaling.InterruptPending())
             {
                 Waiters.Lock.Release(interrupts);
-                return -Errno.EINTR;
+                return -Kitten.Kernel.Signals.RestartErrno.RestartSys;
             }
         }
         int n = count < (ulong)_count ? (int)count : _count;
@@ -74,7 +74,7 @@ internal sealed unsafe class Pipe
             if (Readers == 0)
             {
                 Waiters.Lock.Release(interrupts);
-                Signals.Send(Process.Current, Signals.SIGPIPE);
+                Signaling.Send(Process.Current, Kitten.Kernel.Signals.Signal.SIGPIPE);
                 return done > 0 ? (long)done : -Errno.EPIPE;
             }
             int room = Capacity - _count;
@@ -88,10 +88,10 @@ internal sealed unsafe class Pipe
                     return done > 0 ? (long)done : -Errno.EAGAIN;
                 }
                 Waiters.Wait();
-                if (Signals.HasPendingForCurrent())
+                if (Signaling.InterruptPending())
                 {
                     Waiters.Lock.Release(interrupts);
-                    return done > 0 ? (long)done : -Errno.EINTR;
+                    return done > 0 ? (long)done : -Kitten.Kernel.Signals.RestartErrno.RestartSys;
                 }
                 continue;
             }

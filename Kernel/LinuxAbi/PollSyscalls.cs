@@ -82,9 +82,9 @@ internal static unsafe class PollSyscalls
                 result = UserMemory.CopyOut(user, fds, bytes) != 0 ? -Errno.EFAULT : 0;
                 break;
             }
-            if (Signals.HasPendingForCurrent())
+            if (Signaling.InterruptPending())
             {
-                result = -Errno.EINTR;
+                result = -Kitten.Kernel.Signals.RestartErrno.RestartNoHand;
                 break;
             }
         }
@@ -210,10 +210,10 @@ internal static unsafe class PollSyscalls
                     ready++;
                 }
             }
-            if (ready > 0 || immediate || !WaitForChange(deadline) || Signals.HasPendingForCurrent())
+            if (ready > 0 || immediate || !WaitForChange(deadline) || Signaling.InterruptPending())
             {
-                if (ready == 0 && Signals.HasPendingForCurrent())
-                    return -Errno.EINTR;
+                if (ready == 0 && Signaling.InterruptPending())
+                    return -Kitten.Kernel.Signals.RestartErrno.RestartNoHand;
                 if ((readUser != 0 && UserMemory.CopyOut(readUser, readOut, words * 8) != 0)
                     || (writeUser != 0 && UserMemory.CopyOut(writeUser, writeOut, words * 8) != 0)
                     || (exceptUser != 0 && UserMemory.CopyOut(exceptUser, exceptOut, words * 8) != 0))

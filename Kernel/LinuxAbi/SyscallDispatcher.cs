@@ -17,6 +17,7 @@ internal static unsafe class SyscallDispatcher
         Cpu.EnableInterrupts();
         // Linux takes the number as a 32-bit int (the upper half of RAX is ignored).
         ulong number = (uint)context->Rax;
+        CpuLocal.Current->Running->SyscallNumber = (long)number;
         delegate*<InterruptContext*, long> handler = SyscallTable.Lookup(number);
         long result;
         if (handler == null)

@@ -20,6 +20,7 @@ internal static unsafe class SyscallTable
         TimeSyscalls.Register();
         SystemSyscalls.Register();
         PollSyscalls.Register();
+        SignalSyscalls.Register();
     }
 
     public static void Register(int number, delegate*<InterruptContext*, long> handler) => s_handlers[number] = handler;

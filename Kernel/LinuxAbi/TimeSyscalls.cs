@@ -148,7 +148,7 @@ internal static unsafe class TimeSyscalls
             return 0;
         ulong start = MonotonicNanoseconds;
         Scheduler.Sleep(wait);
-        if (Signals.HasPendingForCurrent())
+        if (Signaling.InterruptPending())
         {
             ulong slept = MonotonicNanoseconds - start;
             if (remaining != 0 && (flags & TIMER_ABSTIME) == 0)

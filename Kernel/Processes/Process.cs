@@ -19,6 +19,8 @@ internal sealed unsafe class Process
     public ProcessMemory Memory;
     public Thread* MainThread;
     public FileSystem.FileTable Files;
+    public Kitten.Kernel.Signals.ProcessSignals Signals;
+    public Sync.SpinLock SignalLock;
     public int ProcessGroup;
     public int Session;
     public int Cpu;

@@ -41,6 +41,7 @@ internal static unsafe class ProcessLifecycle
             ProcessTable.Add(process, null);
             process.ProcessGroup = process.Session = process.Pid;
             Thread* thread = UserThreads.Create(process, process.Cpu);
+            thread->SyscallNumber = -1;
             process.MainThread = thread;
             UserThreads.ResetContext(&thread->SavedContext, program.Entry, program.StackPointer);
             Console.WriteLine($"init: started {path} as pid {process.Pid}");
@@ -93,6 +94,9 @@ internal static unsafe class ProcessLifecycle
             return -Errno.ENOMEM;
         }
         child.MainThread = thread;
+        Kitten.Kernel.Signals.ProcessSignals.ForkFrom(in parent.Signals, out child.Signals);
+        Kitten.Kernel.Signals.ThreadSignals.ForNewTask(in CpuLocal.Current->Running->Signals, isThread: false, out thread->Signals);
+        thread->SyscallNumber = -1;
         Runtime.MemoryOps.Move((byte*)&thread->SavedContext, (byte*)context, (nuint)sizeof(InterruptContext));
         thread->SavedContext.Rax = 0;
         thread->FsBase = (flags & CLONE_SETTLS) != 0 ? tls : CpuLocal.Current->Running->FsBase;
@@ -132,6 +136,8 @@ internal static unsafe class ProcessLifecycle
         Cpu.WriteMsr(0xC0000100, 0);
         old.Destroy();
         process.Files.CloseOnExec();
+        process.Signals.ResetForExec();
+        thread->Signals.ResetForExec();
         process.SetName(path);
         UserThreads.ResetContext(context, program.Entry, program.StackPointer);
         return 0;
@@ -167,12 +173,26 @@ internal static unsafe class ProcessLifecycle
         }
         else
         {
+            // SIGCHLD ignored (or SA_NOCLDWAIT): no zombie, the child is reaped at once (wait(2), NOTES).
+            parent.Signals.ChildExitPolicy(out bool reapAtOnce, out bool sendSignal);
             bool interrupts = parent.ChildEvents.Lock.Acquire();
             process.State = ProcessState.Zombie;
             parent.ChildEvents.Lock.Release(interrupts);
+            if (sendSignal)
+                Signaling.Send(parent, ChildSignal(process));
+            if (reapAtOnce)
+                Reap(process);
             parent.ChildEvents.WakeAll();
         }
         Threads.Exit();
+    }
+
+    private static Kitten.Kernel.Signals.SignalInfo ChildSignal(Process child)
+    {
+        int status = child.WaitStatus;
+        bool killed = (status & 0x7F) != 0;
+        int code = killed ? Kitten.Kernel.Signals.SignalCode.ChildKilled : Kitten.Kernel.Signals.SignalCode.ChildExited;
+        return Kitten.Kernel.Signals.SignalInfo.FromChild(code, child.Pid, 0, killed ? status & 0x7F : (status >> 8) & 0xFF, 0, 0);
     }
 
     private static void InitExited(Process init)
@@ -224,6 +244,11 @@ internal static unsafe class ProcessLifecycle
             {
                 parent.ChildEvents.Lock.Release(interrupts);
                 return 0;
+            }
+            if (Signaling.InterruptPending())
+            {
+                parent.ChildEvents.Lock.Release(interrupts);
+                return -Kitten.Kernel.Signals.RestartErrno.RestartSys;
             }
             parent.ChildEvents.Wait();
         }

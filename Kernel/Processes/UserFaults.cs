@@ -1,36 +1,34 @@
-// A CPU exception in user mode is the process's problem, never the kernel's: the process gets the signal
-// Linux would send (SIGSEGV for page and protection faults, SIGILL, SIGFPE, SIGTRAP, SIGBUS) and, until it
-// handles signals itself, dies of it with a one-line report; the kernel and the other processes carry on.
+// A CPU exception in user mode is the process's problem, never the kernel's: it becomes the signal Linux
+// would send (arch/x86/kernel/traps.c, arch/x86/mm/fault.c): SIGSEGV for page faults (SEGV_MAPERR or
+// SEGV_ACCERR, with the address) and general protection (SI_KERNEL, address 0), SIGFPE for divide errors,
+// SIGILL for invalid opcodes, SIGTRAP for breakpoints, SIGBUS for alignment checks. The process may handle
+// it; if it does not, it dies of it with a one-line report, and the kernel and other processes carry on.
 using Kitten.Kernel.Arch.X64;
+using Kitten.Kernel.Signals;
 
 namespace Kitten.Kernel.Processes;
 
 internal static unsafe class UserFaults
 {
-    public const int SIGILL = 4, SIGTRAP = 5, SIGBUS = 7, SIGFPE = 8, SIGSEGV = 11;
-
-    public static int SignalFor(ulong vector) => vector switch
-    {
-        0 => SIGFPE,            // #DE
-        1 => SIGTRAP,           // #DB
-        3 => SIGTRAP,           // #BP
-        4 => SIGSEGV,           // #OF
-        5 => SIGSEGV,           // #BR
-        6 => SIGILL,            // #UD
-        16 => SIGFPE,           // #MF
-        17 => SIGBUS,           // #AC
-        19 => SIGFPE,           // #XM
-        _ => SIGSEGV,           // #GP, #PF, #SS, #NP, ...
-    };
-
     public static InterruptContext* Handle(InterruptContext* context)
     {
-        int signal = SignalFor(context->Vector);
+        var thread = CpuLocal.Current->Running;
         Process process = Process.Current;
-        ulong address = context->Vector == ExceptionNames.PageFault ? Cpu.ReadCr2() : 0;
-        if (process != null)
-            Console.WriteLine($"kitten: pid {process.Pid} ({process.NameText}) killed by signal {signal}: {ExceptionNames.Of(context->Vector)} at rip=0x{context->Rip:x} address=0x{address:x}");
-        UserReturn.Kill(CpuLocal.Current->Running, ProcessLifecycle.SignaledStatus(signal));
+        if (process == null)
+            return context;
+        ulong vector = context->Vector;
+        ulong address = vector == ExceptionNames.PageFault ? Cpu.ReadCr2() : 0;
+        SignalInfo info = vector switch
+        {
+            0 or 16 or 19 => SignalInfo.FromFault(Signal.SIGFPE, vector == 0 ? SignalCode.FpeIntDivide : SignalCode.FpeInvalid, context->Rip),
+            6 => SignalInfo.FromFault(Signal.SIGILL, SignalCode.IllOperand, context->Rip),
+            1 or 3 => SignalInfo.FromFault(Signal.SIGTRAP, SignalCode.TrapBreakpoint, context->Rip),
+            17 => SignalInfo.FromFault(Signal.SIGBUS, SignalCode.BusAlignment, context->Rip),
+            14 => SignalInfo.FromFault(Signal.SIGSEGV, (context->ErrorCode & 1) != 0 ? SignalCode.SegvAccessError : SignalCode.SegvMapError, address),
+            _ => SignalInfo.FromKernel(Signal.SIGSEGV),
+        };
+        var trap = new TrapInfo { TrapNumber = vector, ErrorCode = context->ErrorCode, FaultAddress = address };
+        Signaling.Fault(process, thread, in info, in trap);
         return UserReturn.Prepare(context);
     }
 }

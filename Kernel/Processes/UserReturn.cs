@@ -1,7 +1,7 @@
 // The last step before the kernel returns to user space (after a system call, an interrupt or an
-// exception from ring 3): a thread whose process must end does not go back to its program; instead its
-// context is turned into a kernel-mode call of ProcessLifecycle.Exit on its own kernel stack. (Signal
-// handlers are set up at this point too.)
+// exception from ring 3): pending signals are acted on here — a handler frame is set up, or the process
+// ends. A thread whose process must end does not go back to its program; its context becomes a kernel-mode
+// call of ProcessLifecycle.Exit on its own kernel stack.
 using Kitten.Kernel.Arch.X64;
 using Kitten.Kernel.Tasks;
 
@@ -14,6 +14,10 @@ internal static unsafe class UserReturn
         if (!context->FromUserMode)
             return context;
         Thread* thread = CpuLocal.Current->Running;
+        if (thread->Owner == 0)
+            return context;
+        if (thread->KillStatus == 0)
+            Signaling.DeliverPending(thread, context);
         if (thread->KillStatus != 0)
             RedirectToExit(thread, context, thread->KillStatus);
         return context;

@@ -135,6 +135,9 @@ internal static class SignalCode
     public const int SegvAccessError = 2; // SEGV_ACCERR: mapped, but the access is not allowed
     public const int FpeIntDivide = 1;  // FPE_INTDIV: Linux reports every #DE (divide error) with this
     public const int IllOperand = 2;    // ILL_ILLOPN: what Linux reports for #UD (arch/x86/kernel/traps.c)
+    public const int FpeInvalid = 7;    // FPE_FLTINV: an unmasked x87/SSE exception (#MF, #XM)
+    public const int TrapBreakpoint = 1; // TRAP_BRKPT: INT3
+    public const int BusAlignment = 1;  // BUS_ADRALN: #AC
 
     public const int ChildExited = 1;   // CLD_EXITED
     public const int ChildKilled = 2;   // CLD_KILLED

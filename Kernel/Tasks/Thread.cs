@@ -53,6 +53,9 @@ internal unsafe struct Thread
     public nint Owner;
     public ulong ClearChildTid;     // set_tid_address: zeroed and futex-woken when the thread exits
     public int KillStatus;          // non-zero: end the process with this wait status instead of returning to it
+    public long SyscallNumber;      // the system call in progress (Linux's orig_ax), or -1
+    public Signals.TrapInfo LastTrap;   // the fault behind a pending SIGSEGV/SIGFPE/..., for the sigcontext
+    public Signals.ThreadSignals Signals;
 
     public fixed byte Name[24];
 

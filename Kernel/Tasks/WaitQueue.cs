@@ -27,10 +27,12 @@ internal unsafe struct WaitQueue
         _waiters.Append(self);
         fixed (WaitQueue* queue = &this)
             Scheduler.BlockCurrent(&queue->Lock, deadlineTsc);
-        // Woken by WakeOne/WakeAll, which unlinked us, or by the deadline, which did not. If both raced,
-        // the waker unlinked us and the wake-up counts.
+        // Woken by WakeOne/WakeAll, which unlinked us; or by the deadline or a signal (Scheduler.Wake from
+        // elsewhere), which did not: then unlink ourselves. If a waker raced the deadline, it unlinked us
+        // and the wake-up counts.
         Lock.Acquire();
-        return !(self->TimedOut && _waiters.Remove(self));
+        bool stillQueued = _waiters.Remove(self);
+        return !(self->TimedOut && stillQueued);
     }
 
     public bool WakeOne()

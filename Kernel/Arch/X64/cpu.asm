@@ -224,3 +224,7 @@ FUNC cpu_rdrand
 .none:
         xor eax, eax
         ret
+
+FUNC cpu_fxsave
+        fxsave [rdi]
+        ret
