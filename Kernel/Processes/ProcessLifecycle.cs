@@ -24,6 +24,8 @@ internal static unsafe class ProcessLifecycle
             Console.WriteLine($"init: {path}: no such file in the initial file system");
             return false;
         }
+        s_freeAtInit = PhysicalMemoryManager.FreeBytes;
+        s_heapAllocationsAtInit = KernelHeap.AllocationCount;
         fixed (byte* pathBytes = path)
         {
             int status = ProgramLoader.Load(file, length, arguments, environment, new ByteString(pathBytes, path.Length),
@@ -195,8 +197,14 @@ internal static unsafe class ProcessLifecycle
         return Kitten.Kernel.Signals.SignalInfo.FromChild(code, child.Pid, 0, killed ? status & 0x7F : (status >> 8) & 0xFF, 0, 0);
     }
 
+    private static ulong s_freeAtInit;
+    private static ulong s_heapAllocationsAtInit;
+
+    // The first process ended: say how, and what memory it left behind (tests compare these figures: every
+    // process's memory, page tables and kernel objects must be back), then stop the machine.
     private static void InitExited(Process init)
     {
+        Console.WriteLine($"kitten: pmem free {PhysicalMemoryManager.FreeBytes} bytes at exit ({s_freeAtInit} before init started); kernel heap {KernelHeap.AllocationCount} allocations ({s_heapAllocationsAtInit})");
         int status = init.WaitStatus;
         if ((status & 0x7F) != 0)
             Console.WriteLine($"kitten: init (pid 1) was killed by signal {status & 0x7F}; exit status {128 + (status & 0x7F)}");
