@@ -24,7 +24,10 @@ public static class KittenCommand
     public static CommandResult Boot(params string[] arguments)
         => Run(new[] { "boot", "--no-build" }.Concat(arguments).ToArray());
 
-    public static CommandResult Run(params string[] arguments)
+    public static CommandResult Run(params string[] arguments) => RunWithInput(null, arguments);
+
+    // Runs ./kitten with `input` on its stdin (the serial console's input, for boots), then end of file.
+    public static CommandResult RunWithInput(string? input, params string[] arguments)
     {
         var start = new ProcessStartInfo(Path.Combine(RepositoryRoot, "kitten"))
         {
@@ -36,6 +39,8 @@ public static class KittenCommand
         foreach (var argument in arguments)
             start.ArgumentList.Add(argument);
         using var process = Process.Start(start)!;
+        if (input != null)
+            process.StandardInput.Write(input);
         process.StandardInput.Close();
         var output = process.StandardOutput.ReadToEndAsync();
         var errors = process.StandardError.ReadToEndAsync();

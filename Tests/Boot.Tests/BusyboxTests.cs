@@ -1,0 +1,126 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.RegularExpressions;
+using NUnit.Framework;
+
+namespace Kitten.Boot.Tests;
+
+// Debian's static busybox on Kitten: shell scripts with pipelines, redirections and exit codes, the common
+// applets, and an interactive shell fed through the serial console.
+public partial class BusyboxTests
+{
+    private static CommandResult Sh(string script, int smp = 1)
+        => KittenCommand.Run("boot", "--smp", smp.ToString(), "--timeout", "300", "--exec", "/bin/sh", "-c", script);
+
+    // The program's own output: the console lines after the kernel started it, before it reported the end.
+    private static string ProgramOutput(CommandResult run)
+    {
+        var lines = run.Output.Replace("\r", "").Split('\n');
+        var start = Array.FindIndex(lines, l => l.StartsWith("init: started "));
+        var kept = lines.Skip(start + 1).Where(l => !l.StartsWith("kitten: ")).ToArray();
+        return string.Join('\n', kept).Trim('\n');
+    }
+
+    [Test]
+    public void PipelineSortsAHundredThousandNumbers()
+    {
+        var run = Sh("seq 1 100000 | sort -rn | head -3", smp: 2);
+        Assert.That(run.ExitCode, Is.EqualTo(0), run.ToString());
+        Assert.That(ProgramOutput(run), Is.EqualTo("100000\n99999\n99998"));
+    }
+
+    [Test]
+    public void ExitCodesAndConditionals()
+    {
+        var run = Sh("false; echo \"false gave $?\"; true && echo and; false || echo or; exit 7");
+        Assert.That(run.ExitCode, Is.EqualTo(7), run.ToString());
+        Assert.That(ProgramOutput(run), Is.EqualTo("false gave 1\nand\nor"));
+    }
+
+    [Test]
+    public void RedirectionsIntoTmp()
+    {
+        var run = Sh("echo one > /tmp/f; echo two >> /tmp/f; cat /tmp/f; wc -l < /tmp/f; cat /tmp/f | grep -c o; rm /tmp/f; cat /tmp/f 2>/dev/null || echo gone");
+        Assert.That(run.ExitCode, Is.EqualTo(0), run.ToString());
+        Assert.That(ProgramOutput(run), Is.EqualTo("one\ntwo\n2\n2\ngone"));
+    }
+
+    [Test]
+    public void ListsTheRootDirectory()
+    {
+        var run = Sh("ls -l /");
+        Assert.That(run.ExitCode, Is.EqualTo(0), run.ToString());
+        var output = ProgramOutput(run);
+        foreach (var name in new[] { "bin", "etc", "tmp", "dev", "proc" })
+            Assert.That(output, Does.Match($@"(?m)^d.* {name}$"), $"ls -l / has no directory {name}");
+    }
+
+    [Test]
+    public void Sha256OfAFileAddedToTheImage()
+    {
+        var file = Path.GetTempFileName();
+        try
+        {
+            var content = string.Concat(Enumerable.Range(0, 5000).Select(i => $"line {i}\n"));
+            File.WriteAllText(file, content);
+            var expected = Convert.ToHexString(SHA256.HashData(Encoding.ASCII.GetBytes(content))).ToLowerInvariant();
+            var run = KittenCommand.Run("boot", "--timeout", "300", "--add", $"{file}:/data/lines.txt",
+                "--exec", "/bin/sh", "-c", "sha256sum /data/lines.txt; grep -c 'line 4' /data/lines.txt; wc -c < /data/lines.txt");
+            Assert.That(run.ExitCode, Is.EqualTo(0), run.ToString());
+            Assert.That(ProgramOutput(run), Is.EqualTo($"{expected}  /data/lines.txt\n1111\n{content.Length}"));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Test]
+    public void SleepTakesAtLeastASecond()
+    {
+        var run = Sh("s=$(date +%s); sleep 1; e=$(date +%s); echo $((e - s))");
+        Assert.That(run.ExitCode, Is.EqualTo(0), run.ToString());
+        Assert.That(int.Parse(ProgramOutput(run)), Is.InRange(1, 3));
+    }
+
+    [Test]
+    public void UnameDateAndEnvironment()
+    {
+        var run = Sh("uname -a; date +%Y; env | sort");
+        Assert.That(run.ExitCode, Is.EqualTo(0), run.ToString());
+        var lines = ProgramOutput(run).Split('\n');
+        Assert.That(lines[0], Does.StartWith("Kitten kitten ").And.Contain("x86_64"));
+        Assert.That(int.Parse(lines[1]), Is.GreaterThanOrEqualTo(2026));
+        Assert.That(lines, Does.Contain("PATH=/bin:/sbin:/usr/bin:/usr/sbin"));
+    }
+
+    [Test]
+    public void PsListsTheRunningProcesses()
+    {
+        var run = Sh("sleep 5 & ps; kill %1 2>/dev/null; wait");
+        Assert.That(run.ExitCode, Is.EqualTo(0), run.ToString());
+        var output = ProgramOutput(run);
+        Assert.That(output, Does.Match(@"(?m)^\s*PID"), "ps printed no header");
+        Assert.That(output, Does.Match(@"(?m)^\s*1 .*sh"), "ps does not show the shell as PID 1");
+        Assert.That(output, Does.Contain("sleep"));
+    }
+
+    [GeneratedRegex(@"kitten: pmem free (\d+) bytes at exit \((\d+) before init started\)")]
+    private static partial Regex MemoryReport();
+
+    // An interactive shell on the serial console: commands typed (here, fed on QEMU's stdin) are echoed by
+    // the terminal, run, and the shell's exit status is the boot's.
+    [Test]
+    public void InteractiveShellSession()
+    {
+        var run = KittenCommand.RunWithInput("echo $((6 * 7))\nfor i in 1 2 3; do echo x$i; done\ncd /tmp && pwd\nexit 3\n",
+            "boot", "--timeout", "300", "--exec", "/bin/sh", "-i");
+        Assert.That(run.ExitCode, Is.EqualTo(3), run.ToString());
+        var output = run.Output.Replace("\r", "");
+        Assert.That(output, Does.Contain("\n42\n"));
+        Assert.That(output, Does.Contain("x1\nx2\nx3"));
+        Assert.That(output, Does.Contain("/tmp\n"));
+        var memory = MemoryReport().Match(run.Output);
+        Assert.That(memory.Success && memory.Groups[1].Value == memory.Groups[2].Value, Is.True, "physical memory after the session");
+    }
+}
