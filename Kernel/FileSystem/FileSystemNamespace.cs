@@ -86,6 +86,28 @@ internal sealed class FileSystemNamespace
         return 0;
     }
 
+    // Unmounts and frees every instance, then the namespace itself (for shutdown and tests). -EBUSY, and
+    // nothing freed, while anything is open.
+    public int Destroy()
+    {
+        for (int i = 0; i < _mountCount; i++)
+            if (_mounts[i].OpenNodes != 0)
+                return -Errno.EBUSY;
+        while (_mountCount > 1)
+        {
+            FileSystemInstance last = _mounts[_mountCount - 1];
+            if (Unmount(last) != 0)
+                return -Errno.EBUSY;    // mounted on a directory of an instance mounted later
+            last.Destroy();
+            NodeMemory.Release(last);
+        }
+        RootFileSystem.Destroy();
+        NodeMemory.Release(RootFileSystem);
+        NodeMemory.Release(_mounts);
+        NodeMemory.Release(this);
+        return 0;
+    }
+
     // Resolves an absolute path to a directory, creating missing components (mode 0755) regardless of
     // the read-only flag. For kernel set-up only (mount points, /dev).
     public int EnsureDirectory(ReadOnlySpan<byte> absolutePath, out DirectoryNode directory)

@@ -96,11 +96,13 @@ internal sealed class MemoryFile : Node
             return -Errno.EFBIG;
         if (length < _size && _blocks != null)
         {
-            ulong kept = (length + BlockSize - 1) / BlockSize;
-            for (ulong i = kept; i < (ulong)_blocks.Length; i++)
-                ReleaseBlock((int)i);
+            // Blocks wholly past the new end go; the last kept one is zeroed past it. (int arithmetic:
+            // length < _size <= MaxSize keeps the block count far below int.MaxValue.)
+            int kept = (int)((length + BlockSize - 1) / BlockSize);
+            for (int i = kept; i < _blocks.Length; i++)
+                ReleaseBlock(i);
             int within = (int)(length % BlockSize);
-            byte[] last = kept == 0 || kept > (ulong)_blocks.Length ? null : _blocks[kept - 1];
+            byte[] last = kept == 0 || kept > _blocks.Length ? null : _blocks[kept - 1];
             if (within != 0 && last != null && within < last.Length)
                 Bytes.Zero(new Span<byte>(last).Slice(within));
             if (length == 0)

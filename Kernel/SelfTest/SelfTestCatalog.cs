@@ -17,6 +17,7 @@ internal static class SelfTestCatalog
         Tasks.TaskSelfTests.Register(tests);
         Diagnostics.NoiseSelfTests.Register(tests);
         Exec.ExecSelfTests.Register(tests);
+        FileSystem.FileSystemSelfTests.Register(tests);
         return tests.ToArray();
     }
 }
