@@ -27,8 +27,20 @@ internal sealed class FileSystemNamespace
     public int MountCount => _mountCount;
     public FileSystemInstance MountedInstance(int index) => _mounts[index];
 
-    // A fresh device number for an in-memory file system: major 0, as Linux gives them (get_anon_bdev).
-    public ulong NewAnonymousDevice() => DeviceNumber.Make(0, _nextAnonymousMinor++);
+    // A fresh device number for an in-memory file system: major 0, as Linux gives them (get_anon_bdev),
+    // and none that a mounted instance already has (the root's was chosen before the namespace existed).
+    public ulong NewAnonymousDevice()
+    {
+        while (true)
+        {
+            ulong device = DeviceNumber.Make(0, _nextAnonymousMinor++);
+            bool used = false;
+            for (int i = 0; i < _mountCount; i++)
+                used |= _mounts[i].DeviceNumber == device;
+            if (!used)
+                return device;
+        }
+    }
 
     // Mounts `fileSystem` on the directory `at` (after crossing any mounts already on it).
     public int Mount(DirectoryNode at, FileSystemInstance fileSystem)
