@@ -115,6 +115,9 @@ internal sealed partial class DirectoryNode : Node
     {
         if (FileSystem.ReadOnly)
             return -Errno.EROFS;
+        int error = LookupError(name);
+        if (error != 0)
+            return error;
         int index = IndexOf(name);
         if (index < 0)
             return -Errno.ENOENT;
@@ -129,6 +132,9 @@ internal sealed partial class DirectoryNode : Node
     {
         if (FileSystem.ReadOnly)
             return -Errno.EROFS;
+        int error = LookupError(name);
+        if (error != 0)
+            return error;
         int index = IndexOf(name);
         if (index < 0)
             return -Errno.ENOENT;
@@ -215,6 +221,16 @@ internal sealed partial class DirectoryNode : Node
         }
         Insert(name, node);
         return 0;
+    }
+
+    // Why looking `name` up here fails before any entry is compared: nothing is found in a removed
+    // directory (ENOENT, lookup_one_qstr_excl's IS_DEADDIR test in Linux), and no name is longer than
+    // NAME_MAX (ENAMETOOLONG, from the file system's own lookup). 0 if neither.
+    public int LookupError(ReadOnlySpan<byte> name)
+    {
+        if (IsRemoved)
+            return -Errno.ENOENT;
+        return name.Length > NameMax ? -Errno.ENAMETOOLONG : 0;
     }
 
     // True if this directory is `ancestor` or lies below it (same file system).

@@ -80,6 +80,9 @@ internal static partial class PathOperations
             }
             if (last.TrailingSlash)
                 return -Errno.EISDIR;
+            error = last.Directory.LookupError(last.Name);
+            if (error != 0)
+                return error;
             Node existing = PathResolver.LastNode(space, ref last);
             if (existing == null)
             {

@@ -67,6 +67,9 @@ internal static partial class PathOperations
             return -Errno.EISDIR;
         if (parent.Directory.FileSystem.ReadOnly)
             return -Errno.EROFS;
+        error = parent.Directory.LookupError(parent.Name);
+        if (error != 0)
+            return error;
         if (parent.TrailingSlash)
         {
             // "name/" asks for a directory, which unlink cannot remove (do_unlinkat's "slashes").
@@ -111,9 +114,15 @@ internal static partial class PathOperations
             return (flags & RenameFlags.NoReplace) != 0 ? -Errno.EEXIST : -Errno.EBUSY;
         if (from.Directory.FileSystem.ReadOnly)
             return -Errno.EROFS;
+        error = from.Directory.LookupError(from.Name);
+        if (error != 0)
+            return error;
         Node node = from.Directory.Lookup(from.Name);
         if (node == null)
             return -Errno.ENOENT;
+        error = to.Directory.LookupError(to.Name);
+        if (error != 0)
+            return error;
         Node target = to.Directory.Lookup(to.Name);
         if (target != null && (flags & RenameFlags.NoReplace) != 0)
             return -Errno.EEXIST;
@@ -191,6 +200,9 @@ internal static partial class PathOperations
             return error;
         if (parent.Kind != LastComponent.Normal)
             return -Errno.EEXIST;
+        error = parent.Directory.LookupError(parent.Name);
+        if (error != 0)
+            return error;
         if (parent.Directory.Lookup(parent.Name) != null)
             return -Errno.EEXIST;
         if (parent.TrailingSlash && !directory)

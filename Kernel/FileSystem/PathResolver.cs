@@ -30,7 +30,8 @@ internal enum LastComponent
 internal ref struct PathParent
 {
     public DirectoryNode Directory;     // the directory holding the last component
-    public ReadOnlySpan<byte> Name;     // the last component (Normal) - a slice of the path or of a link
+    public ReadOnlySpan<byte> Name;     // the last component (Normal) - a slice of the path or of a link;
+                                        // not checked against NAME_MAX: the caller's lookup does that
     public LastComponent Kind;
     public bool TrailingSlash;          // the path ended in a slash after the last component
 }
@@ -65,6 +66,12 @@ internal static class PathResolver
             if (error != 0)
                 return error;
             mustBeDirectory |= last.TrailingSlash;
+            if (last.Kind == LastComponent.Normal)
+            {
+                error = last.Directory.LookupError(last.Name);
+                if (error != 0)
+                    return error;
+            }
             Node found = LastNode(space, ref last);
             if (found == null)
                 return -Errno.ENOENT;
@@ -139,8 +146,6 @@ internal static class PathResolver
             while (i < path.Length && path[i] != '/')
                 i++;
             ReadOnlySpan<byte> name = path.Slice(nameStart, i - nameStart);
-            if (name.Length > DirectoryNode.NameMax)
-                return -Errno.ENAMETOOLONG;
             bool slash = false;
             while (i < path.Length && path[i] == '/')
             {
@@ -163,6 +168,11 @@ internal static class PathResolver
                 directory = ParentOf(space, directory);
                 continue;
             }
+            // A name fails where it is looked up, so the last component is for whoever looks that one up
+            // (Resolve, PathOperations), after the checks Linux makes first.
+            int lookupError = directory.LookupError(name);
+            if (lookupError != 0)
+                return lookupError;
             Node next = directory.Lookup(name);
             if (next == null)
                 return -Errno.ENOENT;
