@@ -220,6 +220,42 @@ public unsafe class InitialFileSystemTests
         }
     }
 
+    // The layout user space will boot with: busybox and one symbolic link per applet, as `busybox
+    // --install -s` makes them, archived by the cpio tool.
+    [Test]
+    public void BusyboxAppletLinksAllLeadToBusybox()
+    {
+        if (!File.Exists("/usr/bin/busybox"))
+            Assert.Ignore("no busybox on this machine");
+        var root = Directory.CreateTempSubdirectory("kitten-vfs-");
+        try
+        {
+            string r = root.FullName;
+            Directory.CreateDirectory(Path.Combine(r, "bin"));
+            File.Copy("/usr/bin/busybox", Path.Combine(r, "bin/busybox"));
+            string[] applets = Exec.TestPrograms.Run("/usr/bin/busybox", "--list").Split('\n', StringSplitOptions.RemoveEmptyEntries)
+                .Where(a => a != "busybox").ToArray();
+            foreach (var applet in applets)
+                File.CreateSymbolicLink(Path.Combine(r, "bin", applet), "busybox");
+            byte[] archive = RunBytes(r, "find . | LC_ALL=C sort | cpio -o -H newc --quiet");
+            var fs = OnArchive(archive, out var report);
+            Assert.That(report.Refused, Is.EqualTo(0), report.FirstRefusal);
+            Assert.That(report.Symlinks, Is.EqualTo(applets.Length));
+            Node busybox = fs.Get("/bin/busybox");
+            Assert.That(busybox.Size, Is.EqualTo((ulong)new FileInfo("/usr/bin/busybox").Length));
+            Assert.That(ReadAll(busybox), Is.EqualTo(File.ReadAllBytes("/usr/bin/busybox")));
+            foreach (var applet in applets)
+                Assert.That(fs.Get("/bin/" + applet), Is.SameAs(busybox), applet);
+            Assert.That(fs.Names("/bin"), Has.Length.EqualTo(applets.Length + 1));
+            Assert.That(fs.Chdir("/tmp"), Is.EqualTo(0));
+            Assert.That(fs.Get("../bin/sh"), Is.SameAs(busybox));
+        }
+        finally
+        {
+            root.Delete(true);
+        }
+    }
+
     private static void CompareTree(FsHarness fs, string hostRoot, string path)
     {
         string host = hostRoot + path;
