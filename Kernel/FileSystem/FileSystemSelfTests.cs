@@ -17,17 +17,11 @@ internal static unsafe class FileSystemSelfTests
         tests.Add("fs.tmpfs_write_read_truncate", &TmpfsWriteReadTruncate);
         tests.Add("fs.namespace_calls_and_getdents", &NamespaceCallsAndGetdents);
         tests.Add("fs.unlinked_open_file_lives_until_close", &UnlinkedOpenFile);
+        tests.Add("fs.every_call_once", &EveryCallOnce);
     }
 
     private static FileSystemNamespace RootedOnInitialFs(out InitialFileSystemReport report)
-    {
-        FileSystemInstance initial = InitialFileSystem.Build(InitialFiles.Archive, InitialFiles.ArchiveLength,
-            DeviceNumber.Make(0, 1), out report);
-        var space = new FileSystemNamespace(initial);
-        FileSystemInstance tmp = FileSystemInstance.CreateTmpfs(space.NewAnonymousDevice(), 8 << 20, 1000);
-        space.MountAt("/tmp"u8, tmp);
-        return space;
-    }
+        => InitialFiles.CreateNamespace(8 << 20, 1000, out report);
 
     private static void InitialMatchesArchive(ref TestContext t)
     {
@@ -200,5 +194,87 @@ internal static unsafe class FileSystemSelfTests
         t.Equal(allocations, KernelHeap.AllocationCount, "heap allocations after the last close");
         t.Equal(0, tmpfs.UsedBytes, "bytes charged after the last close");
         t.Equal(0, space.Destroy(), "namespace destroyed");
+    }
+
+    // A device the way the kernel writes one: a DeviceNode subclass attached to a directory.
+    private sealed class ZeroDevice : DeviceNode
+    {
+        public ZeroDevice(FileSystemInstance fileSystem) : base(fileSystem, 1, 5, 0x1B6) { }
+
+        public override long Read(ulong offset, Span<byte> buffer)
+        {
+            Bytes.Zero(buffer);
+            return buffer.Length;
+        }
+
+        public override long Write(ulong offset, ReadOnlySpan<byte> data) => data.Length;
+        public override bool Seekable => true;
+    }
+
+    private static long s_clock;
+
+    private static long TestClock() => s_clock;
+
+    // Every call the system call layer is meant to use, once, so that ILC compiles all of it into the
+    // kernel and it is seen to work here; the host tests cover the rules.
+    private static void EveryCallOnce(ref TestContext t)
+    {
+        delegate*<long> oldClock = FileTime.Source;
+        FileTime.Source = &TestClock;
+        s_clock = 1_500_000_000_123_456_789;
+        ulong allocations = KernelHeap.AllocationCount;
+        FileSystemNamespace space = RootedOnInitialFs(out _);
+        DirectoryNode root = space.Root;
+        t.Equal(0, space.EnsureDirectory("/tmp/dev"u8, out DirectoryNode dev), "EnsureDirectory");
+        t.Equal(0, dev.Attach("zero"u8, new ZeroDevice(dev.FileSystem)), "Attach");
+        t.Equal(0, PathOperations.Open(space, root, "/tmp/dev/zero"u8, OpenFlags.ReadWrite, 0, out Node zero), "open a device");
+        Span<byte> small = stackalloc byte[8];
+        small[0] = 9;
+        t.Equal(8, zero?.Read(0, small) ?? -1, "device read");
+        t.Check(small[0] == 0, "device read data");
+        t.Equal(-Errno.ENOTTY, (zero as DeviceNode)?.Ioctl(1, 0) ?? 0, "ioctl");
+        zero?.Close();
+
+        t.Equal(0, PathOperations.Open(space, root, "/tmp/f"u8, OpenFlags.WriteOnly | OpenFlags.Create | OpenFlags.Exclusive, 0x1A4,
+            out Node f), "O_CREAT|O_EXCL");
+        t.Equal(3, f?.Write(0, "abc"u8) ?? -1, "write");
+        f?.Close();
+        t.Equal(0, PathOperations.Open(space, root, "/tmp/f"u8, OpenFlags.ReadWrite | OpenFlags.Truncate, 0, out f), "O_TRUNC");
+        t.Equal(0, f?.Size ?? 1, "size after O_TRUNC");
+        f?.Close();
+        t.Equal(0, PathOperations.Link(space, root, "/tmp/f"u8, root, "/tmp/g"u8, false), "link");
+        t.Equal(0, PathOperations.Symlink(space, "f"u8, root, "/tmp/l"u8), "symlink");
+        Span<byte> target = stackalloc byte[16];
+        t.Equal(1, PathOperations.ReadLink(space, root, "/tmp/l"u8, target), "readlink");
+        t.Equal(0, PathOperations.Truncate(space, root, "/tmp/l"u8, 100), "truncate through a link");
+        t.Equal(0, PathOperations.Access(space, root, "/tmp/g"u8, AccessMode.Read | AccessMode.Write, true), "access");
+        t.Equal(-Errno.EROFS, PathOperations.Access(space, root, "/"u8, AccessMode.Write, true), "access W_OK on /");
+        t.Equal(0, PathOperations.MakeNode(space, root, "/tmp/p"u8, FileMode.Fifo | 0x1A4), "mkfifo");
+        t.Equal(-Errno.EEXIST, PathOperations.Rename(space, root, "/tmp/f"u8, root, "/tmp/p"u8, RenameFlags.NoReplace), "NOREPLACE");
+        t.Equal(0, PathOperations.ChangeDirectory(space, root, "/tmp/dev/.."u8, out DirectoryNode tmp), "chdir");
+        t.Equal(0, PathResolver.Resolve(space, tmp, "g"u8, true, out Node g), "relative resolve");
+        t.Equal(0, g?.SetPermissions(0x1ED) ?? -1, "chmod");
+        t.Equal(0, g?.SetOwner(1, 2) ?? -1, "chown");
+        t.Equal(0, g?.SetTimes(-1_500_000_000, 5) ?? -1, "utimes");
+
+        Span<byte> stat = stackalloc byte[StatEncoder.Size];
+        t.Equal(0, StatEncoder.Encode(g, stat), "stat");
+        t.Equal(2, Read64(stat, StatEncoder.LinkCountOffset), "st_nlink");
+        t.Equal(100, Read64(stat, StatEncoder.SizeOffset), "st_size");
+        t.Equal(unchecked((ulong)-2L), Read64(stat, StatEncoder.AccessTimeOffset), "st_atime before the epoch");
+        t.Equal(500_000_000, Read64(stat, StatEncoder.AccessTimeOffset + 8), "st_atime_nsec");
+        t.Equal(1_500_000_000, Read64(stat, StatEncoder.ChangeTimeOffset), "st_ctime from the clock");
+
+        FileSystemInstance extra = FileSystemInstance.CreateTmpfs(space.NewAnonymousDevice(), 1 << 20, 10);
+        t.Equal(0, space.MountAt("/tmp/mnt"u8, extra), "mount");
+        t.Equal(0, PathOperations.MakeDirectory(space, root, "/tmp/mnt/x"u8, 0x1ED), "mkdir in the mount");
+        t.Equal(-Errno.EXDEV, PathOperations.Rename(space, root, "/tmp/f"u8, root, "/tmp/mnt/f"u8, 0), "rename across");
+        t.Equal(0, space.Unmount(extra), "unmount");
+        t.Equal(0, extra.Destroy(), "destroy the unmounted instance");
+        NodeMemory.Release(extra);
+
+        t.Equal(0, space.Destroy(), "namespace destroyed");
+        t.Equal(allocations, KernelHeap.AllocationCount, "heap allocations after destroying the namespace");
+        FileTime.Source = oldClock;
     }
 }
