@@ -11,8 +11,9 @@
 //    component is ENOENT; a non-directory used as a directory is ENOTDIR; an empty path is ENOENT.
 // Errors come in the order Linux meets them walking left to right.
 //
-// Links in the middle of a path recurse (one frame per nested link, at most 40, bounded by the same
-// count); a link in the last position, the common case (/bin/sh -> busybox), loops instead.
+// Links in the middle of a path recurse (a Resolve and a WalkToLast frame per nested link, about 210
+// bytes on x86-64, at most 40 deep: under 9 KiB of kernel stack); a link in the last position, the
+// common case (/bin/sh -> busybox), loops instead.
 using System;
 using Kitten.Kernel.LinuxAbi;
 
