@@ -11,9 +11,19 @@ internal unsafe struct CpioEntry
     public uint Mode;       // st_mode: file type and permissions
     public byte* Data;
     public ulong Size;
+    public uint Inode;      // with DeviceMajor/Minor, identifies hard links (entries sharing an inode)
+    public uint Uid;
+    public uint Gid;
+    public uint LinkCount;
+    public uint ModifyTime; // seconds since the epoch
+    public uint DeviceMajor, DeviceMinor;   // of the file system the file came from
+    public uint RdevMajor, RdevMinor;       // of a device special file
 
     public const uint TypeMask = 0xF000;
+    public const uint TypeFifo = 0x1000;
+    public const uint TypeCharacterDevice = 0x2000;
     public const uint TypeDirectory = 0x4000;
+    public const uint TypeBlockDevice = 0x6000;
     public const uint TypeRegular = 0x8000;
     public const uint TypeSymlink = 0xA000;
 
@@ -56,20 +66,18 @@ internal unsafe struct CpioArchive
             error = "not a newc cpio archive (bad magic)";
             return false;
         }
-        uint mode = 0, fileSize = 0, nameSize = 0;
         // Fields in order: ino, mode, uid, gid, nlink, mtime, filesize, devmajor, devminor, rdevmajor,
         // rdevminor, namesize, check.
+        uint* fields = stackalloc uint[FieldCount];
         for (int field = 0; field < FieldCount; field++)
         {
-            if (!ParseHex(header + 6 + field * 8, out uint value))
+            if (!ParseHex(header + 6 + field * 8, out fields[field]))
             {
                 error = "cpio header field is not hexadecimal";
                 return false;
             }
-            if (field == 1) mode = value;
-            else if (field == 6) fileSize = value;
-            else if (field == 11) nameSize = value;
         }
+        uint mode = fields[1], fileSize = fields[6], nameSize = fields[11];
         if (nameSize == 0 || _offset + HeaderSize + nameSize > _length)
         {
             error = "cpio entry name runs past the archive";
@@ -103,6 +111,15 @@ internal unsafe struct CpioArchive
         entry.Name = name;
         entry.NameLength = nameLength;
         entry.Mode = mode;
+        entry.Inode = fields[0];
+        entry.Uid = fields[2];
+        entry.Gid = fields[3];
+        entry.LinkCount = fields[4];
+        entry.ModifyTime = fields[5];
+        entry.DeviceMajor = fields[7];
+        entry.DeviceMinor = fields[8];
+        entry.RdevMajor = fields[9];
+        entry.RdevMinor = fields[10];
         entry.Data = _start + dataOffset;
         entry.Size = fileSize;
         _offset = Align4(dataOffset + fileSize);

@@ -1,6 +1,6 @@
 // The initial file system: the cpio archive GRUB loads as the boot module named "initrd" (`./kitten iso
-// --add HOST:PATH` puts files in it). For now the kernel lists it at boot; the file system built on it
-// comes with user space.
+// --add HOST:PATH` puts files in it). The kernel lists it at boot; CreateNamespace turns it into the
+// read-only "/" with a tmpfs on /tmp, for user space.
 using Kitten.Kernel.Boot;
 using Kitten.Kernel.Memory;
 
@@ -110,6 +110,24 @@ internal static unsafe class InitialFiles
                 return false;
         return true;
     }
+    // "/" from the archive (read-only), a tmpfs of `tmpCapacity` bytes and `tmpNodes` nodes on /tmp
+    // (the directory is made if the archive has none). Refused archive entries are printed, one a line.
+    public static FileSystemNamespace CreateNamespace(ulong tmpCapacity, long tmpNodes, out InitialFileSystemReport report)
+    {
+        FileSystemInstance root = InitialFileSystem.Build(Archive, ArchiveLength, DeviceNumber.Make(0, 1),
+            out report, &PrintRefusal);
+        if (report.ArchiveError != null)
+            Console.WriteLine($"initrd: unpacking stopped at a bad entry: {report.ArchiveError}");
+        var space = new FileSystemNamespace(root);
+        FileSystemInstance tmp = FileSystemInstance.CreateTmpfs(space.NewAnonymousDevice(), tmpCapacity, tmpNodes);
+        int error = space.MountAt("/tmp"u8, tmp);
+        if (error != 0)
+            Console.WriteLine($"initrd: no tmpfs on /tmp (error {error})");
+        return space;
+    }
+
+    private static void PrintRefusal(System.ReadOnlySpan<byte> name, string reason)
+        => Console.WriteLine($"initrd: /{name} refused: {reason}");
 
     private static bool IsName(byte* text, string name)
     {

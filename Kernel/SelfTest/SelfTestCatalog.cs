@@ -18,6 +18,7 @@ internal static class SelfTestCatalog
         Diagnostics.NoiseSelfTests.Register(tests);
         Exec.ExecSelfTests.Register(tests);
         Signals.SignalSelfTests.Register(tests);
+        FileSystem.FileSystemSelfTests.Register(tests);
         return tests.ToArray();
     }
 }
