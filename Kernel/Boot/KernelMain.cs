@@ -157,6 +157,7 @@ internal static unsafe class KernelMain
         Processes.Signaling.Initialize();
         IoApic.Initialize(Smp.IoApicAddress);
         Devices.SerialTerminal.Initialize(Devices.SerialTerminal.DefaultIrqLine);
+        FileSystem.Vfs.Initialize();
     }
 
     // `bench=NAME`: in-kernel benchmarks that `./kitten bench` boots; the machine stops afterwards.

@@ -36,6 +36,9 @@ internal class DeviceNode : Node
     public override long Read(ulong offset, Span<byte> buffer) => -Errno.ENXIO;
     public override long Write(ulong offset, ReadOnlySpan<byte> data) => -Errno.ENXIO;
 
+    // The read the descriptor layer makes: devices that block (a terminal) honour O_NONBLOCK here.
+    public virtual long Read(ulong offset, Span<byte> buffer, bool nonBlocking) => Read(offset, buffer);
+
     // ioctl(2): the result or -errno; ENOTTY means "not a request this device knows".
     public virtual long Ioctl(uint request, ulong argument) => -Errno.ENOTTY;
 

@@ -18,6 +18,7 @@ internal sealed unsafe class Pipe
     public int Readers;
     public int Writers;
     public WaitQueue Waiters;      // both readers and writers wait here; every change wakes all
+    public FifoNode Fifo;          // the named pipe this is, if any (it forgets the pipe when it goes)
     public readonly ulong Inode;
     private static ulong s_nextInode = 1;
 
@@ -123,6 +124,12 @@ internal sealed unsafe class Pipe
         Readiness.Changed();
         if (last)
         {
+            if (Fifo != null)
+            {
+                bool locked = Vfs.Lock.Acquire();
+                Fifo.Pipe = null;
+                Vfs.Lock.Release(locked);
+            }
             Memory.KernelHeap.Free(_buffer);
             _buffer = null;
             Runtime.ObjectMemory.Release(this);
@@ -173,4 +180,25 @@ internal sealed unsafe class PipeEnd : FileDescription
     }
 
     protected override void Close() => _pipe.CloseEnd(_writeEnd);
+}
+
+// Opening a named pipe (fifo(7)): the first opener creates the pipe, later ones share it. (Opening does
+// not wait for the other end here; a reader sees end of file until a writer comes.)
+internal static class Fifos
+{
+    public static FileDescription Open(FifoNode fifo, int flags)
+    {
+        bool interrupts = Vfs.Lock.Acquire();
+        var pipe = fifo.Pipe as Pipe;
+        if (pipe == null)
+        {
+            pipe = new Pipe { Fifo = fifo };
+            fifo.Pipe = pipe;
+        }
+        Vfs.Lock.Release(interrupts);
+        if (!pipe.IsValid)
+            return null;
+        bool writer = (flags & FileDescription.O_ACCMODE) != FileDescription.O_RDONLY;
+        return new PipeEnd(pipe, writer, flags);
+    }
 }

@@ -17,6 +17,8 @@ internal static unsafe class SyscallTable
         ProcessSyscalls.Register();
         MemorySyscalls.Register();
         FileSyscalls.Register();
+        PathSyscalls.Register();
+        DirectorySyscalls.Register();
         TimeSyscalls.Register();
         SystemSyscalls.Register();
         PollSyscalls.Register();

@@ -19,6 +19,7 @@ internal sealed unsafe class Process
     public ProcessMemory Memory;
     public Thread* MainThread;
     public FileSystem.FileTable Files;
+    public FileSystem.DirectoryNode Cwd;      // held open (Node.Open) while it is the working directory
     public Kitten.Kernel.Signals.ProcessSignals Signals;
     public Sync.SpinLock SignalLock;
     public int ProcessGroup;

@@ -19,36 +19,43 @@ internal static unsafe class ProcessLifecycle
     // The first process (PID 1), from the initial file system. Returns false and says why if it cannot start.
     public static bool StartInit(ReadOnlySpan<byte> path, ReadOnlySpan<ByteString> arguments, ReadOnlySpan<ByteString> environment)
     {
-        if (!InitialFiles.Find(path, out byte* file, out ulong length))
-        {
-            Console.WriteLine($"init: {path}: no such file in the initial file system");
-            return false;
-        }
         s_freeAtInit = PhysicalMemoryManager.FreeBytes;
         s_heapAllocationsAtInit = KernelHeap.AllocationCount;
-        fixed (byte* pathBytes = path)
+        int status = ExecutableFile.Open(Vfs.Namespace.Root, path, out ExecutableFile executable);
+        if (status != 0)
         {
-            int status = ProgramLoader.Load(file, length, arguments, environment, new ByteString(pathBytes, path.Length),
-                out LoadedProgram program, out string reason);
-            if (status != 0)
-            {
-                Console.WriteLine($"init: {path}: cannot run it: {reason}");
-                return false;
-            }
-            var process = new Process { Memory = program.Memory, Cpu = 0, StartTsc = Cpu.ReadTsc(), Files = new FileTable() };
-            // stdin, stdout, stderr: the console.
-            for (int fd = 0; fd < 3; fd++)
-                process.Files.Add(new TerminalFile(FileDescription.O_RDWR), closeOnExec: false);
-            process.SetName(path);
-            ProcessTable.Add(process, null);
-            process.ProcessGroup = process.Session = process.Pid;
-            Thread* thread = UserThreads.Create(process, process.Cpu);
-            thread->SyscallNumber = -1;
-            process.MainThread = thread;
-            UserThreads.ResetContext(&thread->SavedContext, program.Entry, program.StackPointer);
-            Console.WriteLine($"init: started {path} as pid {process.Pid}");
-            UserThreads.Start(thread);
+            Console.WriteLine($"init: {path}: cannot run it: error {-status}");
+            return false;
         }
+        LoadedProgram program;
+        string reason;
+        fixed (byte* pathBytes = path)
+            status = ProgramLoader.Load(executable.Data, executable.Length, arguments, environment,
+                new ByteString(pathBytes, path.Length), out program, out reason);
+        executable.Dispose();
+        if (status != 0)
+        {
+            Console.WriteLine($"init: {path}: cannot run it: {reason}");
+            return false;
+        }
+        var process = new Process { Memory = program.Memory, Cpu = 0, StartTsc = Cpu.ReadTsc(), Files = new FileTable() };
+        // stdin, stdout, stderr: the console.
+        for (int fd = 0; fd < 3; fd++)
+            process.Files.Add(Vfs.OpenConsole(), closeOnExec: false);
+        bool interrupts = Vfs.Lock.Acquire();
+        process.Cwd = Vfs.Namespace.Root;
+        process.Cwd.Open();
+        Vfs.Lock.Release(interrupts);
+        process.SetName(path);
+        ProcessTable.Add(process, null);
+        process.ProcessGroup = process.Session = process.Pid;
+        Devices.SerialTerminal.ForegroundGroup = process.ProcessGroup;
+        Thread* thread = UserThreads.Create(process, process.Cpu);
+        thread->SyscallNumber = -1;
+        process.MainThread = thread;
+        UserThreads.ResetContext(&thread->SavedContext, program.Entry, program.StackPointer);
+        Console.WriteLine($"init: started {path} as pid {process.Pid}");
+        UserThreads.Start(thread);
         return true;
     }
 
@@ -77,7 +84,11 @@ internal static unsafe class ProcessLifecycle
             StartTsc = Cpu.ReadTsc(),
             Files = parent.Files.Duplicate(),
             Umask = parent.Umask,
+            Cwd = parent.Cwd,
         };
+        bool vfs = Vfs.Lock.Acquire();
+        child.Cwd.Open();
+        Vfs.Lock.Release(vfs);
         for (int i = 0; i < 16; i++)
             child.Name[i] = parent.Name[i];
         for (int i = 0; i < child.Limits.Length; i++)
@@ -85,6 +96,7 @@ internal static unsafe class ProcessLifecycle
         if (!ProcessTable.Add(child, parent))
         {
             child.Files.Dispose();
+            ReleaseCwd(child);
             memory.Destroy();
             return -Errno.EAGAIN;
         }
@@ -120,13 +132,16 @@ internal static unsafe class ProcessLifecycle
     public static long Execute(InterruptContext* context, ReadOnlySpan<byte> path, ReadOnlySpan<ByteString> arguments,
         ReadOnlySpan<ByteString> environment)
     {
-        if (!InitialFiles.Find(path, out byte* file, out ulong length))
-            return -Errno.ENOENT;
         Process process = Process.Current;
-        int status;
+        int status = ExecutableFile.Open(path.Length > 0 && path[0] == '/' ? Vfs.Namespace.Root : process.Cwd, path,
+            out ExecutableFile executable);
+        if (status != 0)
+            return status;
         LoadedProgram program;
         fixed (byte* pathBytes = path)
-            status = ProgramLoader.Load(file, length, arguments, environment, new ByteString(pathBytes, path.Length), out program, out _);
+            status = ProgramLoader.Load(executable.Data, executable.Length, arguments, environment,
+                new ByteString(pathBytes, path.Length), out program, out _);
+        executable.Dispose();
         if (status != 0)
             return status;
         Thread* thread = CpuLocal.Current->Running;
@@ -143,6 +158,16 @@ internal static unsafe class ProcessLifecycle
         process.SetName(path);
         UserThreads.ResetContext(context, program.Entry, program.StackPointer);
         return 0;
+    }
+
+    private static void ReleaseCwd(Process process)
+    {
+        if (process.Cwd == null)
+            return;
+        bool interrupts = Vfs.Lock.Acquire();
+        process.Cwd.Close();
+        Vfs.Lock.Release(interrupts);
+        process.Cwd = null;
     }
 
     // The end of the calling process; does not return. waitStatus as wait4 reports it.
@@ -162,6 +187,7 @@ internal static unsafe class ProcessLifecycle
         process.Memory = null;
         process.Files.Dispose();
         process.Files = null;
+        ReleaseCwd(process);
 
         if (process.Pid == 1)
             InitExited(process);

@@ -1,0 +1,59 @@
+// The bytes of a program to run, found by path: a file of the initial archive is used where it lies (no
+// copy); any other file (one written to /tmp, say) is read into kernel memory first. execve(2) refuses
+// what is not a regular file with an execute bit (EACCES).
+using System;
+using Kitten.Kernel.FileSystem;
+using Kitten.Kernel.LinuxAbi;
+using Kitten.Kernel.Memory;
+
+namespace Kitten.Kernel.Processes;
+
+internal unsafe struct ExecutableFile
+{
+    public byte* Data;
+    public ulong Length;
+    private bool _owned;
+
+    public static int Open(DirectoryNode start, ReadOnlySpan<byte> path, out ExecutableFile file)
+    {
+        file = default;
+        bool interrupts = Vfs.Lock.Acquire();
+        int status = PathResolver.Resolve(Vfs.Namespace, start, path, true, out Node node);
+        if (status == 0 && (!node.IsRegular || (node.Mode & 0x49) == 0))
+            status = node.IsDirectory ? -Errno.EACCES : -Errno.EACCES;
+        if (status == 0)
+        {
+            if (node is ArchiveFile archived)
+            {
+                file.Data = archived.Data;
+                file.Length = archived.Size;
+            }
+            else
+            {
+                file.Length = node.Size;
+                file.Data = (byte*)KernelHeap.AllocateZeroed(file.Length == 0 ? 1 : file.Length);
+                file._owned = true;
+                if (file.Data == null)
+                    status = -Errno.ENOMEM;
+                else if (file.Length > 0)
+                {
+                    long read = node.Read(0, new Span<byte>(file.Data, (int)file.Length));
+                    if (read != (long)file.Length)
+                        status = -Errno.EIO;
+                }
+            }
+        }
+        Vfs.Lock.Release(interrupts);
+        if (status != 0)
+            file.Dispose();
+        return status;
+    }
+
+    public void Dispose()
+    {
+        if (_owned)
+            KernelHeap.Free(Data);
+        Data = null;
+        _owned = false;
+    }
+}
