@@ -69,6 +69,10 @@ qemu_command() {
     QEMU_CMD+=(-cdrom "$KITTEN_ISO" -boot order=d)
     [ -n "$disk" ] && QEMU_CMD+=(-drive "file=$disk,format=raw,if=ide,index=1")
     [ "$BOOT_UEFI" -eq 1 ] && QEMU_CMD+=(-bios "$OVMF_CODE")
+    # Extra QEMU options for debugging, e.g. KITTEN_QEMU_ARGS="-s -monitor unix:/tmp/mon,server,nowait".
+    local extra=()
+    [ -n "${KITTEN_QEMU_ARGS:-}" ] && read -ra extra <<<"$KITTEN_QEMU_ARGS"
+    QEMU_CMD+=("${extra[@]+"${extra[@]}"}")
     return 0
 }
 

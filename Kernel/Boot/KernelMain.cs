@@ -135,6 +135,7 @@ internal static unsafe class KernelMain
             Shutdown.PowerOff(passed ? ShutdownReason.Success : ShutdownReason.SelfTestsFailed);
         }
 
+        LinuxAbi.SyscallDispatcher.Tracing = commandLine.HasWord("strace");
         if (InitProgram.HasProgram(commandLine))
         {
             if (!InitProgram.Start(commandLine))

@@ -8,8 +8,6 @@ namespace Kitten.Kernel.FileSystem;
 
 internal static unsafe class InitialFiles
 {
-    private const int MaxListed = 32;
-
     public static byte* Archive { get; private set; }
     public static ulong ArchiveLength { get; private set; }
     public static int FileCount { get; private set; }
@@ -34,8 +32,7 @@ internal static unsafe class InitialFiles
         var archive = new CpioArchive(Archive, ArchiveLength);
         int files = 0, directories = 0;
         ulong bytes = 0;
-        string error;
-        while (archive.Next(out CpioEntry entry, out error))
+        while (archive.Next(out CpioEntry entry, out _))
         {
             if (entry.IsDirectory)
             {
@@ -44,13 +41,7 @@ internal static unsafe class InitialFiles
             }
             files++;
             bytes += entry.Size;
-            if (files <= MaxListed)
-                Console.WriteLine($"initrd: /{new System.ReadOnlySpan<byte>(entry.Name, entry.NameLength)} ({entry.Size} bytes)");
         }
-        if (files > MaxListed)
-            Console.WriteLine($"initrd: ... and {files - MaxListed} more files");
-        if (error != null)
-            Console.WriteLine($"initrd: stopped at a bad entry: {error}");
         FileCount = files;
         Console.WriteLine($"initrd: {files} files, {directories} directories, {bytes} bytes");
     }

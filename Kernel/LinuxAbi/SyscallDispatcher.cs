@@ -29,9 +29,21 @@ internal static unsafe class SyscallDispatcher
         {
             result = handler(context);
         }
+        if (Tracing)
+            Trace(number, context, result);
         context->Rax = (ulong)result;
         Cpu.DisableInterrupts();
         return UserReturn.Prepare(context);
+    }
+
+    // `strace` on the kernel command line: one console line per system call, as strace(1) prints them
+    // (raw arguments in hex), for finding out what a program expects of the kernel.
+    public static bool Tracing;
+
+    private static void Trace(ulong number, InterruptContext* c, long result)
+    {
+        Process process = Process.Current;
+        Console.WriteLine($"strace: {process.Pid} {SyscallNames.Of((long)number)}(0x{c->Rdi:x}, 0x{c->Rsi:x}, 0x{c->Rdx:x}, 0x{c->R10:x}, 0x{c->R8:x}) = {result}");
     }
 
     private static void ReportUnknown(ulong number)

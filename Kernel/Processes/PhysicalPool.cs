@@ -21,7 +21,7 @@ internal unsafe struct PhysicalPool
     public readonly ulong LargestFree => _free.Largest;
 
     // Adds free memory (a new chunk, or pages given back). False if out of bookkeeping nodes.
-    public bool Give(ulong start, ulong length) => length == 0 || _free.Add(start, start + length, ref _nodes, 0);
+    public bool Give(ulong start, ulong length) => length == 0 || _free.Add(start, start + length, ref _nodes, AvlTree.Nil);
 
     public bool TryTake(ulong length, ulong alignment, out ulong start)
     {
