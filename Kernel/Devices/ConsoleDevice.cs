@@ -43,51 +43,51 @@ internal sealed unsafe class ConsoleDevice : DeviceNode
         switch (request)
         {
             case TCGETS:
-            {
-                Termios settings = SerialTerminal.Discipline.Settings;
-                return UserMemory.CopyOut(argument, &settings, (ulong)Termios.Size);
-            }
+                {
+                    Termios settings = SerialTerminal.Discipline.Settings;
+                    return UserMemory.CopyOut(argument, &settings, (ulong)Termios.Size);
+                }
             case TCSETS:
             case TCSETSW:
             case TCSETSF:
-            {
-                Termios settings;
-                int status = UserMemory.CopyIn(&settings, argument, (ulong)Termios.Size);
-                if (status == 0)
-                    SerialTerminal.Discipline.Settings = settings;
-                return status;
-            }
-            case TIOCGWINSZ:
-            {
-                ushort* size = stackalloc ushort[4];
-                size[0] = s_rows;
-                size[1] = s_columns;
-                size[2] = size[3] = 0;
-                return UserMemory.CopyOut(argument, size, 8);
-            }
-            case TIOCSWINSZ:
-            {
-                ushort* size = stackalloc ushort[4];
-                int status = UserMemory.CopyIn(size, argument, 8);
-                if (status == 0)
                 {
-                    s_rows = size[0];
-                    s_columns = size[1];
+                    Termios settings;
+                    int status = UserMemory.CopyIn(&settings, argument, (ulong)Termios.Size);
+                    if (status == 0)
+                        SerialTerminal.Discipline.Settings = settings;
+                    return status;
                 }
-                return status;
-            }
+            case TIOCGWINSZ:
+                {
+                    ushort* size = stackalloc ushort[4];
+                    size[0] = s_rows;
+                    size[1] = s_columns;
+                    size[2] = size[3] = 0;
+                    return UserMemory.CopyOut(argument, size, 8);
+                }
+            case TIOCSWINSZ:
+                {
+                    ushort* size = stackalloc ushort[4];
+                    int status = UserMemory.CopyIn(size, argument, 8);
+                    if (status == 0)
+                    {
+                        s_rows = size[0];
+                        s_columns = size[1];
+                    }
+                    return status;
+                }
             case TIOCGPGRP:
                 return UserMemory.Write32(argument, (uint)SerialTerminal.ForegroundGroup) ? 0 : -Errno.EFAULT;
             case TIOCSPGRP:
-            {
-                uint group;
-                if (UserMemory.CopyIn(&group, argument, 4) != 0)
-                    return -Errno.EFAULT;
-                if ((int)group <= 0)
-                    return -Errno.EINVAL;
-                SerialTerminal.ForegroundGroup = (int)group;
-                return 0;
-            }
+                {
+                    uint group;
+                    if (UserMemory.CopyIn(&group, argument, 4) != 0)
+                        return -Errno.EFAULT;
+                    if ((int)group <= 0)
+                        return -Errno.EINVAL;
+                    SerialTerminal.ForegroundGroup = (int)group;
+                    return 0;
+                }
             case TIOCGSID:
                 return UserMemory.Write32(argument, (uint)Process.Current.Session) ? 0 : -Errno.EFAULT;
             case FIONREAD:

@@ -74,17 +74,24 @@ internal sealed unsafe class NodeFile : FileDescription
         bool interrupts = Vfs.Lock.Acquire();
         long size = (long)Node.Size;
         Vfs.Lock.Release(interrupts);
-        long position = whence switch
+        long position;
+        switch (whence)
         {
-            SEEK_SET => offset,
-            SEEK_CUR => (long)Offset + offset,
-            SEEK_END => size + offset,
-            SEEK_DATA => offset < size ? offset : -1,
-            SEEK_HOLE => offset < size ? size : -1,
-            _ => -2,
-        };
-        if (position == -1)
-            return -Errno.ENXIO;
+            case SEEK_SET: position = offset; break;
+            case SEEK_CUR: position = (long)Offset + offset; break;
+            case SEEK_END: position = size + offset; break;
+            case SEEK_DATA:
+            case SEEK_HOLE:
+                // Files here have no holes: data runs to the end, the one hole is past it (lseek(2)).
+                if (offset < 0)
+                    return -Errno.EINVAL;
+                if (offset >= size)
+                    return -Errno.ENXIO;
+                position = whence == SEEK_DATA ? offset : size;
+                break;
+            default:
+                return -Errno.EINVAL;
+        }
         if (position < 0)
             return -Errno.EINVAL;
         Offset = (ulong)position;

@@ -313,15 +313,16 @@ internal static unsafe class FileSyscalls
         return result;
     }
 
-    // For mmap of a file: whether fd is open for reading, and copying its contents into a new mapping.
-    public static bool IsReadableFile(int fd)
+    // For mmap of a file: how fd is open (1 read, 2 write; -1 not open), and copying its contents into a
+    // new mapping.
+    public static int AccessOf(int fd)
     {
         FileDescription file = Files.Get(fd);
         if (file == null)
-            return false;
-        bool readable = file.CanRead;
+            return -1;
+        int access = (file.CanRead ? 1 : 0) | (file.CanWrite ? 2 : 0);
         file.Release();
-        return readable;
+        return access;
     }
 
     public static long ReadIntoMapping(int fd, ProcessMemory memory, ulong address, ulong length, ulong offset)
@@ -337,7 +338,7 @@ internal static unsafe class FileSyscalls
             long n = file.ReadAt(buffer, piece, offset + (ulong)total);
             if (n < 0)
             {
-                total = n == -Errno.ESPIPE ? -Errno.ENODEV : n;
+                total = n == -Errno.ESPIPE || n == -Errno.EISDIR ? -Errno.ENODEV : n;
                 break;
             }
             if (n == 0)

@@ -70,8 +70,15 @@ internal static unsafe class MemorySyscalls
         if (length == 0 || length > UserMemory.End)
             return -Errno.ENOMEM;
         bool anonymous = (flags & MAP_ANONYMOUS) != 0;
-        if (!anonymous && !FileSyscalls.IsReadableFile(fd))
-            return -Errno.EBADF;
+        if (!anonymous)
+        {
+            int access = FileSyscalls.AccessOf(fd);
+            if (access < 0)
+                return -Errno.EBADF;
+            // A file mapping needs read access; a shared writable one needs write access too (mmap(2)).
+            if ((access & 1) == 0 || (sharing == MAP_SHARED && (prot & PROT_WRITE) != 0 && (access & 2) == 0))
+                return -Errno.EACCES;
+        }
 
         ProcessMemory memory = Process.Current.Memory;
         ulong address;

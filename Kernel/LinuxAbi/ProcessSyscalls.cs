@@ -17,7 +17,7 @@ internal static unsafe class ProcessSyscalls
         SyscallTable.Register(Sys.Getppid, &Getppid);
         SyscallTable.Register(Sys.Gettid, &Getpid);
         SyscallTable.Register(Sys.Fork, &Fork);
-        SyscallTable.Register(Sys.Vfork, &Fork);
+        SyscallTable.Register(Sys.Vfork, &Vfork);
         SyscallTable.Register(Sys.Clone, &Clone);
         SyscallTable.Register(Sys.Execve, &Execve);
         SyscallTable.Register(Sys.Exit, &Exit);
@@ -47,6 +47,8 @@ internal static unsafe class ProcessSyscalls
     }
 
     private static long Fork(InterruptContext* c) => ProcessLifecycle.Fork(c);
+
+    private static long Vfork(InterruptContext* c) => ProcessLifecycle.Vfork(c);
 
     // clone(flags, stack, parent_tid, child_tid, tls): the x86-64 argument order (clone(2), NOTES).
     private static long Clone(InterruptContext* c)

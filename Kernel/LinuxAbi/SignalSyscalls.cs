@@ -163,17 +163,17 @@ internal static unsafe class SignalSyscalls
             Signaling.Send(process, in request->Info);
     }
 
-    private static long Tkill(InterruptContext* c) => ThreadKill(-1, (int)c->Rdi, (int)c->Rsi);
+    private static long Tkill(InterruptContext* c) => ThreadKill(0, anyGroup: true, (int)c->Rdi, (int)c->Rsi);
 
-    private static long Tgkill(InterruptContext* c) => ThreadKill((int)c->Rdi, (int)c->Rsi, (int)c->Rdx);
+    private static long Tgkill(InterruptContext* c) => ThreadKill((int)c->Rdi, anyGroup: false, (int)c->Rsi, (int)c->Rdx);
 
     // Processes have one thread here, whose TID is the PID.
-    private static long ThreadKill(int group, int tid, int signal)
+    private static long ThreadKill(int group, bool anyGroup, int tid, int signal)
     {
-        if (tid <= 0 || (group != -1 && group <= 0) || signal < 0 || signal > Signal.Count)
+        if (tid <= 0 || (!anyGroup && group <= 0) || signal < 0 || signal > Signal.Count)
             return -Errno.EINVAL;
         Process target = ProcessTable.Find(tid);
-        if (target == null || (group != -1 && target.Pid != group) || target.State == ProcessState.Zombie)
+        if (target == null || (!anyGroup && target.Pid != group) || target.State == ProcessState.Zombie)
             return -Errno.ESRCH;
         if (signal == 0)
             return 0;

@@ -134,9 +134,10 @@ internal static unsafe class SystemSyscalls
         return limits;
     }
 
-    private static long Getrlimit(InterruptContext* c) => Limits(0, (int)c->Rdi, 0, c->Rsi);
+    // getrlimit and setrlimit require their pointer (NULL is EFAULT); prlimit64 treats NULL as "not asked".
+    private static long Getrlimit(InterruptContext* c) => c->Rsi == 0 ? -Errno.EFAULT : Limits(0, (int)c->Rdi, 0, c->Rsi);
 
-    private static long Setrlimit(InterruptContext* c) => Limits(0, (int)c->Rdi, c->Rsi, 0);
+    private static long Setrlimit(InterruptContext* c) => c->Rsi == 0 ? -Errno.EFAULT : Limits(0, (int)c->Rdi, c->Rsi, 0);
 
     private static long Prlimit64(InterruptContext* c) => Limits((int)c->Rdi, (int)c->Rsi, c->Rdx, c->R10);
 

@@ -23,6 +23,22 @@ internal unsafe struct PhysicalPool
     // Adds free memory (a new chunk, or pages given back). False if out of bookkeeping nodes.
     public bool Give(ulong start, ulong length) => length == 0 || _free.Add(start, start + length, ref _nodes, AvlTree.Nil);
 
+    // Whether all of [start, end) is free in the pool (so that the chunk holding it can go back to pmem).
+    public readonly bool IsFree(ulong start, ulong end)
+    {
+        int extent = _free.Containing(start);
+        return extent != AvlTree.Nil && _free.At(extent)->Region.End >= end;
+    }
+
+    // Takes a free range out of the pool (IsFree said so); false if that needs a node and there is none.
+    public bool Withdraw(ulong start, ulong end)
+    {
+        if (_free.NodesNeededToRemove(start, end) > _nodes.Available)
+            return false;
+        _free.RemoveRange(start, end, ref _nodes);
+        return true;
+    }
+
     public bool TryTake(ulong length, ulong alignment, out ulong start)
     {
         if (!_free.FindFit(length, alignment, out _, out start))

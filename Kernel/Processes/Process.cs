@@ -34,8 +34,13 @@ internal sealed unsafe class Process
     public Process FirstChild;
     public Process SiblingNext;
 
-    // The parent waits here for children to change state (wait4).
+    // The parent waits here for children to change state (wait4), and for a vfork child to let go.
     public WaitQueue ChildEvents;
+
+    // vfork(2): the parent sleeps until the child execs or exits (VforkChild is that child's PID until
+    // then); the child knows whom to release.
+    public int VforkChild;
+    public Process VforkParent;
 
     // System calls without a handler already reported for this process (one line each).
     public ulong[] ReportedUnknownSyscalls = new ulong[8];

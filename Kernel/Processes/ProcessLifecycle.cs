@@ -66,6 +66,22 @@ internal static unsafe class ProcessLifecycle
     // fork(2) and vfork(2): the child gets a copy of everything (an eager copy of the memory), returns 0.
     public static long Fork(InterruptContext* context) => Clone(context, 0, 0, 0, 0, 0);
 
+    public static long Vfork(InterruptContext* context) => Clone(context, CLONE_VFORK | CLONE_VM, 0, 0, 0, 0);
+
+    // The vfork parent may go on: its child has exec'd or is exiting.
+    private static void ReleaseVforkParent(Process child)
+    {
+        Process parent = child.VforkParent;
+        if (parent == null)
+            return;
+        child.VforkParent = null;
+        bool interrupts = parent.ChildEvents.Lock.Acquire();
+        if (parent.VforkChild == child.Pid)
+            parent.VforkChild = 0;
+        parent.ChildEvents.Lock.Release(interrupts);
+        parent.ChildEvents.WakeAll();
+    }
+
     // clone(2) for a new process: fork plus the TID bookkeeping glibc asks for, an optional new stack and
     // TLS. (CLONE_VM without CLONE_THREAD, posix_spawn's way, also gets a copy: there is no shared-memory
     // fork here.)
@@ -123,8 +139,23 @@ internal static unsafe class ProcessLifecycle
             thread->ClearChildTid = childTid;
         if ((flags & CLONE_PARENT_SETTID) != 0)
             UserMemory.Write32(parentTid, tid);
+        bool vfork = (flags & CLONE_VFORK) != 0;
+        if (vfork)
+        {
+            child.VforkParent = parent;
+            parent.VforkChild = child.Pid;
+        }
         UserThreads.Start(thread);
-        return child.Pid;
+        if (vfork)
+        {
+            // The child borrows nothing here (its memory is a copy), but the parent still waits, as
+            // vfork(2) promises: programs rely on the child having exec'd or exited when vfork returns.
+            bool interrupts = parent.ChildEvents.Lock.Acquire();
+            while (parent.VforkChild == child.Pid && !Signaling.InterruptPending())
+                parent.ChildEvents.Wait();
+            parent.ChildEvents.Lock.Release(interrupts);
+        }
+        return tid;
     }
 
     // execve(2) with the arguments already copied into kernel memory. On success the calling thread's
@@ -157,6 +188,7 @@ internal static unsafe class ProcessLifecycle
         thread->Signals.ResetForExec();
         process.SetName(path);
         UserThreads.ResetContext(context, program.Entry, program.StackPointer);
+        ReleaseVforkParent(process);
         return 0;
     }
 
@@ -191,6 +223,7 @@ internal static unsafe class ProcessLifecycle
 
         if (process.Pid == 1)
             InitExited(process);
+        ReleaseVforkParent(process);
 
         ProcessTable.ReparentChildren(process);
         Process parent = process.Parent;

@@ -23,12 +23,15 @@ internal sealed unsafe class ProcessMemory
     private const int VmaCapacity = 1024;
     private const int PoolNodeCapacity = 512;
     private const int MaxChunks = 256;
-    private const ulong ChunkSize = 16UL << 20;
+    // The smallest piece of pmem a process's pool grows by: one large page. Bigger requests take a chunk of
+    // their own size, so a process holds roughly what it maps, not chunk multiples.
+    private const ulong ChunkSize = 2UL << 20;
 
     public PageTable Tables;
     public VmaList Areas;
     private PhysicalPool _pool;
     private ulong* _chunks;
+    private ulong* _chunkSizes;
     private int _chunkCount;
     private Vma* _areaStorage;
     private PmemNode* _poolNodes;
@@ -44,7 +47,8 @@ internal sealed unsafe class ProcessMemory
         memory._areaStorage = (Vma*)KernelHeap.AllocateZeroed((ulong)(VmaCapacity * sizeof(Vma)));
         memory._poolNodes = (PmemNode*)KernelHeap.AllocateZeroed((ulong)(PoolNodeCapacity * Pmem.NodeSize));
         memory._chunks = (ulong*)KernelHeap.AllocateZeroed(MaxChunks * sizeof(ulong));
-        if (memory._areaStorage == null || memory._poolNodes == null || memory._chunks == null)
+        memory._chunkSizes = (ulong*)KernelHeap.AllocateZeroed(MaxChunks * sizeof(ulong));
+        if (memory._areaStorage == null || memory._poolNodes == null || memory._chunks == null || memory._chunkSizes == null)
         {
             memory.FreeBookkeeping();
             return null;
@@ -79,6 +83,7 @@ internal sealed unsafe class ProcessMemory
         KernelHeap.Free(_areaStorage);
         KernelHeap.Free(_poolNodes);
         KernelHeap.Free(_chunks);
+        KernelHeap.Free(_chunkSizes);
         _areaStorage = null;
         _poolNodes = null;
         _chunks = null;
@@ -130,7 +135,35 @@ internal sealed unsafe class ProcessMemory
                 Release(vma.Start, vma.End);
             Areas.RemoveAt(i);
         }
+        FlushTlb();
+        ReturnFreeChunks();
         return true;
+    }
+
+    // Chunks the process no longer uses at all go back to pmem, so that memory a program unmapped is
+    // available to others (fork of a process that once mapped a lot, say).
+    private void ReturnFreeChunks()
+    {
+        for (int i = _chunkCount - 1; i >= 0; i--)
+        {
+            ulong start = _chunks[i], end = start + _chunkSizes[i];
+            if (!_pool.IsFree(start, end) || !_pool.Withdraw(start, end))
+                continue;
+            PhysicalMemoryManager.Free(start);
+            ChunkBytes -= _chunkSizes[i];
+            _chunkCount--;
+            _chunks[i] = _chunks[_chunkCount];
+            _chunkSizes[i] = _chunkSizes[_chunkCount];
+        }
+    }
+
+    // After mappings were removed or weakened, the CPU may still hold the old translations (Intel SDM vol. 3,
+    // 4.10.4 "Invalidation of TLBs and Paging-Structure Caches"): reloading CR3 drops every non-global
+    // entry, and user mappings are never global.
+    private void FlushTlb()
+    {
+        if ((Cpu.ReadCr3() & ~0xFFFUL) == Tables.RootPhysical)
+            Cpu.WriteCr3(Tables.RootPhysical);
     }
 
     // Changes protection of [start, end), committing what was PROT_NONE-reserved (mprotect). The whole
@@ -157,6 +190,7 @@ internal sealed unsafe class ProcessMemory
             Areas.Set(i, vma);
         }
         Areas.Coalesce();
+        FlushTlb();
         return true;
     }
 
@@ -184,6 +218,8 @@ internal sealed unsafe class ProcessMemory
             }
         }
         Areas.Coalesce();
+        FlushTlb();
+        ReturnFreeChunks();
         return true;
     }
 
@@ -275,7 +311,9 @@ internal sealed unsafe class ProcessMemory
             PhysicalMemoryManager.Free(chunk);
             return false;
         }
-        _chunks[_chunkCount++] = chunk;
+        _chunks[_chunkCount] = chunk;
+        _chunkSizes[_chunkCount] = size;
+        _chunkCount++;
         ChunkBytes += size;
         return true;
     }
@@ -363,6 +401,10 @@ internal sealed unsafe class ProcessMemory
             return null;
         child.BrkStart = BrkStart;
         child.Brk = Brk;
+        // One contiguous block for all of it up front (the LWK way, and few chunks however many areas
+        // the parent has); pieces are carved from it below.
+        if (CommittedBytes > 0)
+            child.GrowPool(CommittedBytes + ChunkSize, ChunkSize);
         for (int i = 0; i < Areas.Count; i++)
         {
             Vma vma = Areas.At(i);

@@ -11,6 +11,7 @@ namespace Kitten.Kernel.Processes;
 internal static unsafe class Signaling
 {
     private static uint s_mxcsrMask;
+    public const ulong NoTrap = ulong.MaxValue;
 
     public static void Initialize()
     {
@@ -110,7 +111,8 @@ internal static unsafe class Signaling
             }
             SyscallRestart.BeforeHandler(context, syscall, in action);
             syscall = -1;
-            TrapInfo trap = IsFaultSignal(info.Signal) ? thread->LastTrap : default;
+            TrapInfo trap = IsFaultSignal(info.Signal) && thread->LastTrap.TrapNumber != NoTrap ? thread->LastTrap : default;
+            thread->LastTrap.TrapNumber = NoTrap;
             Kitten.Kernel.Signals.UserMemory memory = CurrentUserMemory;
             DeliveryResult result = SignalDelivery.Deliver(context, ref thread->Signals, in info, in action, in trap, in memory);
             if (result != DeliveryResult.Delivered)
@@ -139,9 +141,11 @@ internal static unsafe class Signaling
     // The one-line report when a fault kills a process (the process itself cannot say anything).
     private static void ReportIfFault(Process process, Thread* thread, in SignalInfo info, InterruptContext* context)
     {
-        if (!IsFaultSignal(info.Signal) || info.Code <= 0 && info.Code != SignalCode.Kernel)
+        // Only a signal a CPU exception raised (UserFaults) has a trap to tell about.
+        if (!IsFaultSignal(info.Signal) || thread->LastTrap.TrapNumber == NoTrap)
             return;
         TrapInfo trap = thread->LastTrap;
+        thread->LastTrap.TrapNumber = NoTrap;
         Console.WriteLine($"kitten: pid {process.Pid} ({process.NameText}) killed by signal {info.Signal}: {ExceptionNames.Of(trap.TrapNumber)} at rip=0x{context->Rip:x} address=0x{trap.FaultAddress:x}");
     }
 

@@ -18,6 +18,7 @@ internal static unsafe class UserThreads
         thread->Cpu = cpu;
         thread->Detached = true;
         thread->State = ThreadState.Blocked;
+        thread->LastTrap.TrapNumber = Signaling.NoTrap;
         return thread;
     }
 

@@ -2,15 +2,18 @@
 // sent to that thread: tgkill, faults) and one per process (kill). Fixed size, no allocation.
 //
 // A standard signal that is already pending is not queued again (kernel/signal.c legacy_queue): the first
-// instance and its siginfo stay. Linux queues several instances of a real-time signal, each with its own
-// siginfo, up to RLIMIT_SIGPENDING; here real-time signals coalesce like standard ones. That is enough for
-// the .NET runtime (its thread-suspension signal is sent once per thread and suspension) but is a
-// documented difference: a program that sigqueue()s the same real-time signal twice sees it once.
+// instance and its siginfo stay. Real-time signals (32..64) queue: each instance is delivered, as on
+// Linux, up to MaxQueued per signal (Linux bounds them by RLIMIT_SIGPENDING); the later instances carry the
+// first one's siginfo (Linux keeps each instance's own, which only sigqueue(3) payloads would show).
 namespace Kitten.Kernel.Signals;
 
 internal unsafe struct PendingSignals
 {
     public ulong Set;
+    public const int FirstRealTime = 32;
+    public const int MaxQueued = 1024;
+
+    private fixed int _extra[Signal.Count];  // further queued instances of a real-time signal
 
     private fixed int _errno[Signal.Count];
     private fixed int _code[Signal.Count];
@@ -28,8 +31,15 @@ internal unsafe struct PendingSignals
     public bool Add(in SignalInfo info)
     {
         int signal = info.Signal;
-        if (!Signal.IsValid(signal) || Contains(signal))
+        if (!Signal.IsValid(signal))
             return false;
+        if (Contains(signal))
+        {
+            if (signal < FirstRealTime || _extra[signal - 1] >= MaxQueued)
+                return false;
+            _extra[signal - 1]++;
+            return true;
+        }
         int i = signal - 1;
         _errno[i] = info.Errno;
         _code[i] = info.Code;
@@ -61,14 +71,28 @@ internal unsafe struct PendingSignals
         info.Value = _value[i];
         info.UserTime = _userTime[i];
         info.SystemTime = _systemTime[i];
-        Set &= ~SignalSet.Of(signal);
+        if (_extra[i] > 0)
+            _extra[i]--;
+        else
+            Set &= ~SignalSet.Of(signal);
         return true;
     }
 
     // flush_sigqueue_mask: drops every pending signal in mask.
-    public void Discard(ulong mask) => Set &= ~mask;
+    public void Discard(ulong mask)
+    {
+        Set &= ~mask;
+        for (int i = 0; i < Signal.Count; i++)
+            if ((mask & (1UL << i)) != 0)
+                _extra[i] = 0;
+    }
 
-    public void Clear() => Set = 0;
+    public void Clear()
+    {
+        Set = 0;
+        for (int i = 0; i < Signal.Count; i++)
+            _extra[i] = 0;
+    }
 
     // kernel/signal.c next_signal: the signal to deliver first among those pending and not blocked — a
     // synchronous fault (SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGFPE, SIGSYS) if there is one, else the lowest
