@@ -264,7 +264,9 @@ internal sealed unsafe class ProcessMemory
                     alignment = length = alignment >> 9 >= PageSize ? alignment >> 9 : PageSize;
                 else
                 {
+                    // A failed request keeps nothing: chunks grown for it go back to pmem.
                     Release(start, at);
+                    ReturnFreeChunks();
                     return false;
                 }
             }
@@ -274,6 +276,7 @@ internal sealed unsafe class ProcessMemory
             {
                 _pool.Give(physical, length);
                 Release(start, at);
+                ReturnFreeChunks();
                 return false;
             }
             CommittedBytes += length;
@@ -409,20 +412,22 @@ internal sealed unsafe class ProcessMemory
         {
             Vma vma = Areas.At(i);
             if (!child.Areas.Insert(vma))
-            {
-                child.Destroy();
-                return null;
-            }
+                return FailDuplicate(child, "no room for another area", vma);
             if (!vma.Committed)
                 continue;
             if (!child.Back(vma.Start, vma.End, FlagsFor(vma.Prot), zero: false))
-            {
-                child.Destroy();
-                return null;
-            }
+                return FailDuplicate(child, "no memory to back", vma);
             CopyInto(child, vma.Start, vma.End);
         }
         return child;
+    }
+
+    // fork's ENOMEM says little; the console line says which area could not be copied and why.
+    private ProcessMemory FailDuplicate(ProcessMemory child, string reason, Vma vma)
+    {
+        Console.WriteLine($"kitten: fork: cannot copy the address space: {reason} [0x{vma.Start:x}, 0x{vma.End:x}) ({Areas.Count} areas, {CommittedBytes} bytes committed; child has {child._chunkCount} chunks, {child._pool.FreeBytes} bytes free in its pool, {child._pool.LargestFree} largest; pmem has {PhysicalMemoryManager.FreeBytes} bytes free)");
+        child.Destroy();
+        return null;
     }
 
     private void CopyInto(ProcessMemory child, ulong start, ulong end)
