@@ -1,7 +1,7 @@
 # Installs what the build needs and is missing: Debian packages, then NuGet packages (by restore).
 
 # gcc and libc6-dev (static glibc) build Userland's programs; xz-utils unpacks the Linux baseline's kernel.
-DEBIAN_PACKAGES=(nasm lld grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools qemu-system-x86 ovmf cpio
+DEBIAN_PACKAGES=(nasm lld grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools ovmf cpio
     gcc libc6-dev xz-utils busybox-static)
 
 setup_packages() {
@@ -15,6 +15,32 @@ setup_packages() {
     run_step "apt-get update" as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
     run_step "apt-get install ${missing[*]}" as_root env DEBIAN_FRONTEND=noninteractive \
         apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+# QEMU 8.1 or newer: with -icount and more than one CPU, the round-robin TCG of QEMU 7.2 (bookworm's) gives
+# one vCPU its whole instruction budget while another spins waiting for it, and Linux hangs while bringing
+# up its CPUs ("accel/tcg/tcg-accel-ops-rr: ensure fairness with icount", QEMU 8.1). The benchmarks boot
+# Linux on 4 CPUs under -icount, so QEMU comes from bookworm-backports.
+QEMU_MINIMUM=8.1
+
+qemu_is_new_enough() {
+    local version
+    version="$(qemu-system-x86_64 --version 2>/dev/null | head -n 1 | grep -o 'version [0-9]*\.[0-9]*' | cut -d' ' -f2)"
+    [ -n "$version" ] && printf '%s\n%s\n' "$QEMU_MINIMUM" "$version" | sort -V -C
+}
+
+setup_qemu() {
+    qemu_is_new_enough && return 0
+    local list=/etc/apt/sources.list.d/kitten-bookworm-backports.list
+    if ! grep -rqs "bookworm-backports" /etc/apt/sources.list /etc/apt/sources.list.d/; then
+        say "adding bookworm-backports to apt's sources (for QEMU >= $QEMU_MINIMUM)"
+        echo "deb http://deb.debian.org/debian bookworm-backports main" | as_root tee "$list" >/dev/null
+    fi
+    say "installing qemu-system-x86 from bookworm-backports"
+    run_step "apt-get update" as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
+    run_step "apt-get install qemu-system-x86" as_root env DEBIAN_FRONTEND=noninteractive \
+        apt-get install -y -q --no-install-recommends -t bookworm-backports qemu-system-x86
+    qemu_is_new_enough || die "QEMU $QEMU_MINIMUM or newer is needed; qemu-system-x86_64 says: $(qemu-system-x86_64 --version 2>&1 | head -n 1)"
 }
 
 setup_dotnet() {
@@ -32,5 +58,6 @@ setup_dotnet() {
 
 setup_all() {
     setup_packages
+    setup_qemu
     setup_dotnet
 }
