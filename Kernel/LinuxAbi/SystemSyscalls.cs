@@ -12,7 +12,9 @@ internal static unsafe class SystemSyscalls
 {
     private const int ResourceCount = 16;
     private const ulong Infinity = ulong.MaxValue;
-    private const int RLIMIT_STACK = 3, RLIMIT_CORE = 4, RLIMIT_NOFILE = 7;
+    public const int RLIMIT_STACK = 3;
+    private const int RLIMIT_CORE = 4, RLIMIT_NOFILE = 7;
+    public const ulong DefaultStackLimit = 8UL << 20;
 
     public static void Register()
     {
@@ -127,7 +129,7 @@ internal static unsafe class SystemSyscalls
         var limits = new ulong[ResourceCount * 2];
         for (int i = 0; i < ResourceCount * 2; i++)
             limits[i] = Infinity;
-        limits[RLIMIT_STACK * 2] = 8UL << 20;
+        limits[RLIMIT_STACK * 2] = DefaultStackLimit;
         limits[RLIMIT_CORE * 2] = 0;
         limits[RLIMIT_NOFILE * 2] = FileSystem.FileTable.DefaultLimit;
         limits[RLIMIT_NOFILE * 2 + 1] = 4096;

@@ -31,7 +31,7 @@ internal static unsafe class ProcessLifecycle
         string reason;
         fixed (byte* pathBytes = path)
             status = ProgramLoader.Load(executable.Data, executable.Length, arguments, environment,
-                new ByteString(pathBytes, path.Length), out program, out reason);
+                new ByteString(pathBytes, path.Length), SystemSyscalls.DefaultStackLimit, out program, out reason);
         executable.Dispose();
         if (status != 0)
         {
@@ -173,7 +173,7 @@ internal static unsafe class ProcessLifecycle
         LoadedProgram program;
         fixed (byte* pathBytes = path)
             status = ProgramLoader.Load(executable.Data, executable.Length, arguments, environment,
-                new ByteString(pathBytes, path.Length), out program, out _);
+                new ByteString(pathBytes, path.Length), process.Limits[SystemSyscalls.RLIMIT_STACK * 2], out program, out _);
         executable.Dispose();
         if (status != 0)
             return status;

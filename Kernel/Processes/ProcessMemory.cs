@@ -11,7 +11,7 @@ using Kitten.Kernel.Memory;
 
 namespace Kitten.Kernel.Processes;
 
-internal sealed unsafe class ProcessMemory
+internal sealed unsafe partial class ProcessMemory
 {
     public const ulong PageSize = 4096;
     public const ulong PieBase = 0x0000_0040_0000_0000;     // 256 GiB

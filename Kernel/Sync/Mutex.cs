@@ -22,6 +22,19 @@ internal unsafe struct Mutex
         _waiters.Lock.Release(interrupts);
     }
 
+    // Takes it only if it is free: for paths that must not block (an exception handler on its own stack).
+    public bool TryAcquire()
+    {
+        bool interrupts = _waiters.Lock.Acquire();
+        bool taken = _owner == null;
+        if (taken)
+            _owner = Scheduler.CurrentThread;
+        _waiters.Lock.Release(interrupts);
+        return taken;
+    }
+
+    public readonly bool HeldByCurrentThread => _owner == Scheduler.CurrentThread;
+
     public void Release()
     {
         bool interrupts = _waiters.Lock.Acquire();
