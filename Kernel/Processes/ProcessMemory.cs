@@ -44,10 +44,12 @@ internal sealed unsafe partial class ProcessMemory
     public static ProcessMemory Create()
     {
         var memory = new ProcessMemory();
-        memory._areaStorage = (Vma*)KernelHeap.AllocateZeroed((ulong)(VmaCapacity * sizeof(Vma)));
-        memory._poolNodes = (PmemNode*)KernelHeap.AllocateZeroed((ulong)(PoolNodeCapacity * Pmem.NodeSize));
-        memory._chunks = (ulong*)KernelHeap.AllocateZeroed(MaxChunks * sizeof(ulong));
-        memory._chunkSizes = (ulong*)KernelHeap.AllocateZeroed(MaxChunks * sizeof(ulong));
+        // Not zeroed: each structure reads only the entries it has written (the node pool sets nodes up
+        // as it hands them out), and zeroing them would be most of what creating an address space costs.
+        memory._areaStorage = (Vma*)KernelHeap.Allocate((ulong)(VmaCapacity * sizeof(Vma)));
+        memory._poolNodes = (PmemNode*)KernelHeap.Allocate((ulong)(PoolNodeCapacity * Pmem.NodeSize));
+        memory._chunks = (ulong*)KernelHeap.Allocate(MaxChunks * sizeof(ulong));
+        memory._chunkSizes = (ulong*)KernelHeap.Allocate(MaxChunks * sizeof(ulong));
         if (memory._areaStorage == null || memory._poolNodes == null || memory._chunks == null || memory._chunkSizes == null)
         {
             memory.FreeBookkeeping();
@@ -434,17 +436,17 @@ internal sealed unsafe partial class ProcessMemory
         return null;
     }
 
+    // Copies run by run: both sides are a few physically contiguous pieces.
     private void CopyInto(ProcessMemory child, ulong start, ulong end)
     {
         for (ulong at = start; at < end;)
         {
-            Tables.Translate(at, out ulong source, out _, out ulong sourcePage);
-            child.Tables.Translate(at, out ulong target, out _, out ulong targetPage);
-            ulong page = sourcePage < targetPage ? sourcePage : targetPage;
-            ulong pageEnd = (at & ~(page - 1)) + page;
-            ulong pieceEnd = pageEnd < end ? pageEnd : end;
-            Runtime.MemoryOps.Move((byte*)PhysicalMemory.ToVirtual(target), (byte*)PhysicalMemory.ToVirtual(source), (nuint)(pieceEnd - at));
-            at = pieceEnd;
+            ulong sourceRun = Tables.ContiguousRun(at, end - at, out ulong source);
+            ulong targetRun = child.Tables.ContiguousRun(at, sourceRun, out ulong target);
+            if (targetRun == 0)
+                return; // cannot happen: the child's copy of the area was just backed
+            Runtime.MemoryOps.Move((byte*)PhysicalMemory.ToVirtual(target), (byte*)PhysicalMemory.ToVirtual(source), (nuint)targetRun);
+            at += targetRun;
         }
     }
 }
