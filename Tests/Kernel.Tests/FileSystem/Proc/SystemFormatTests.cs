@@ -22,8 +22,14 @@ public unsafe class SystemFormatTests
     {
         var info = new MemoryInfo
         {
-            TotalBytes = 24683656UL * 1024, FreeBytes = 23415184UL * 1024, AvailableBytes = 24188324UL * 1024, ShmemBytes = 44064UL * 1024,
-            AnonymousBytes = 90804UL * 1024, CommittedBytes = 455604UL * 1024, KernelStackBytes = 2064 * 1024, PageTableBytes = 3404 * 1024,
+            TotalBytes = 24683656UL * 1024,
+            FreeBytes = 23415184UL * 1024,
+            AvailableBytes = 24188324UL * 1024,
+            ShmemBytes = 44064UL * 1024,
+            AnonymousBytes = 90804UL * 1024,
+            CommittedBytes = 455604UL * 1024,
+            KernelStackBytes = 2064 * 1024,
+            PageTableBytes = 3404 * 1024,
         };
         string[] lines = Format(o => MeminfoFormat.Write(info, o)).Split('\n');
         Assert.That(lines[0], Is.EqualTo("MemTotal:       24683656 kB"));
@@ -47,8 +53,16 @@ public unsafe class SystemFormatTests
     {
         var cpu = new CpuDescription
         {
-            Processor = processor, ApicId = (uint)processor * 2, Signature = 0x00A00F11, MaxLeaf = 16, TscKilohertz = 2445406,
-            CacheKilobytes = 512, CpuCount = 2, ClflushBytes = 64, PhysicalAddressBits = 48, VirtualAddressBits = 48,
+            Processor = processor,
+            ApicId = (uint)processor * 2,
+            Signature = 0x00A00F11,
+            MaxLeaf = 16,
+            TscKilohertz = 2445406,
+            CacheKilobytes = 512,
+            CpuCount = 2,
+            ClflushBytes = 64,
+            PhysicalAddressBits = 48,
+            VirtualAddressBits = 48,
         };
         Encoding.ASCII.GetBytes("AuthenticAMD").CopyTo(new Span<byte>(cpu.Vendor, 12));
         Encoding.ASCII.GetBytes("  AMD EPYC   ").CopyTo(new Span<byte>(cpu.Brand, 48));
