@@ -10,8 +10,7 @@ internal sealed unsafe class KernelProcSource : ProcSource
 {
     public override int CurrentPid => Process.Current?.Pid ?? 0;
 
-    // One thread per process for now: its thread id is the PID.
-    public override int CurrentTid => CurrentPid;
+    public override unsafe int CurrentTid => Process.Current == null ? 0 : Arch.X64.CpuLocal.Current->Running->Tid;
 
     public override ulong IdentityOf(int pid)
     {
@@ -34,7 +33,21 @@ internal sealed unsafe class KernelProcSource : ProcSource
     }
 
     public override int NextThread(int pid, ulong identity, int tid)
-        => tid < pid && IdentityOf(pid) == identity ? pid : 0;
+    {
+        int next = 0;
+        bool tree = ProcessTable.LockTree();
+        Process process = Find(pid, identity);
+        if (process != null)
+        {
+            bool threads = process.ThreadLock.Acquire();
+            for (Tasks.Thread* thread = process.FirstThread; thread != null; thread = thread->GroupNext)
+                if (thread->Tid > tid && (next == 0 || thread->Tid < next))
+                    next = thread->Tid;
+            process.ThreadLock.Release(threads);
+        }
+        ProcessTable.UnlockTree(tree);
+        return next;
+    }
 
     public override int NextFileDescriptor(int pid, ulong identity, int fd)
     {
@@ -69,7 +82,8 @@ internal sealed unsafe class KernelProcSource : ProcSource
             case ProcessFileKind.Stat:
             case ProcessFileKind.Statm:
             case ProcessFileKind.Status:
-                ProcessFacts.Collect(process, tid, out ProcessInfo info);
+                if (!ProcessFacts.Collect(process, tid, out ProcessInfo info))
+                    return -Errno.ESRCH;
                 if (kind == ProcessFileKind.Stat)
                     ProcessStatFormat.Stat(in info, process.NameText, output);
                 else if (kind == ProcessFileKind.Statm)

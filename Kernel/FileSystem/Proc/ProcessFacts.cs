@@ -16,7 +16,9 @@ internal static unsafe class ProcessFacts
 {
     private const ulong NanosecondsPerTick = 1_000_000_000 / ProcessInfo.TicksPerSecond;
 
-    public static void Collect(Process process, int tid, out ProcessInfo info)
+    // tid: the PID for the process as a whole (its main thread's state, every thread's time), or one
+    // thread's id for task/<tid>. False if there is no such thread.
+    public static bool Collect(Process process, int tid, out ProcessInfo info)
     {
         info = default;
         info.Pid = process.Pid;
@@ -24,7 +26,6 @@ internal static unsafe class ProcessFacts
         info.ParentPid = process.Parent != null ? process.Parent.Pid : 0;
         info.ProcessGroup = process.ProcessGroup;
         info.Session = process.Session;
-        info.ThreadCount = 1;
         info.TerminalGroup = -1;
         info.Umask = process.Umask;
         info.Processor = process.Cpu;
@@ -32,24 +33,38 @@ internal static unsafe class ProcessFacts
         info.StartTicks = TicksOf(TimeSyscalls.MonotonicNanoseconds - TimeBase.TscToNanoseconds(Cpu.ReadTsc() - process.StartTsc));
         FileTable files = process.Files;
         info.FileTableSize = files != null ? files.Capacity : 0;
-        bool zombie = process.State == ProcessState.Zombie || process.MainThread == null;
+        bool wholeProcess = tid == process.Pid;
+        bool zombie = process.State == ProcessState.Zombie;
         if (zombie)
         {
             info.State = (byte)'Z';
             info.ExitCode = process.WaitStatus;
         }
-        else
+        ulong now = Cpu.ReadTsc(), ticks = 0;
+        Thread* chosen = null;
+        bool threads = process.ThreadLock.Acquire();
+        info.ThreadCount = process.ThreadCount;
+        for (Thread* thread = process.FirstThread; thread != null && !zombie; thread = thread->GroupNext)
         {
-            Thread* thread = process.MainThread;
-            info.State = thread->State == ThreadState.Running || thread->State == ThreadState.Ready ? (byte)'R' : (byte)'S';
-            info.Processor = thread->Cpu;
-            ulong ticks = thread->CpuTicks;
-            if (thread->State == ThreadState.Running)
-                ticks += Cpu.ReadTsc() - thread->LastStart;
-            info.UserTicks = TicksOf(TimeBase.TscToNanoseconds(ticks));
-            info.PendingSignals = thread->Signals.Pending.Set;
-            info.BlockedSignals = thread->Signals.Blocked;
+            bool counted = wholeProcess || thread->Tid == tid;
+            if (counted)
+                ticks += thread->CpuTicks + (thread->State == ThreadState.Running ? now - thread->LastStart : 0);
+            if ((wholeProcess && thread == process.MainThread) || (!wholeProcess && thread->Tid == tid))
+                chosen = thread;
         }
+        if (chosen != null)
+        {
+            info.State = chosen->State == ThreadState.Running || chosen->State == ThreadState.Ready ? (byte)'R' : (byte)'S';
+            info.Processor = chosen->Cpu;
+            info.PendingSignals = chosen->Signals.Pending.Set;
+            info.BlockedSignals = chosen->Signals.Blocked;
+        }
+        process.ThreadLock.Release(threads);
+        if (!zombie && chosen == null && !wholeProcess)
+            return false;
+        if (!zombie && chosen == null)
+            info.State = (byte)'Z';     // every thread has left: the process is ending
+        info.UserTicks = TicksOf(TimeBase.TscToNanoseconds(ticks));
         info.SharedPendingSignals = process.Signals.Shared.Set;
         info.PendingSignals |= process.Signals.Shared.Set;
         for (int signal = 1; signal <= Signal.Count; signal++)
@@ -61,8 +76,9 @@ internal static unsafe class ProcessFacts
                 info.CaughtSignals |= 1UL << (signal - 1);
         }
         ProcessMemory memory = process.Memory;
-        if (memory != null && !zombie)
+        if (memory != null && info.State != (byte)'Z')
             CollectMemory(memory, ref info);
+        return true;
     }
 
     private static void CollectMemory(ProcessMemory memory, ref ProcessInfo info)

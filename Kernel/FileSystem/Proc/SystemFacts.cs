@@ -165,7 +165,7 @@ internal static unsafe class SystemFacts
         SystemStatFormat.Loadavg(in s_load, running, all, ProcessTable.LastPid, output);
     }
 
-    // Processes whose thread is running or ready to run; `all` gets every process.
+    // Threads running or ready to run; `all` gets every thread of a live process.
     private static int CountProcesses(out int all)
     {
         int running = 0;
@@ -176,11 +176,16 @@ internal static unsafe class SystemFacts
             Process process = ProcessTable.Find(pid);
             if (process == null)
                 continue;
-            all++;
-            Thread* thread = process.MainThread;
-            if (process.State != ProcessState.Zombie && thread != null
-                && (thread->State == ThreadState.Running || thread->State == ThreadState.Ready))
-                running++;
+            if (process.State == ProcessState.Zombie)
+                continue;
+            bool threads = process.ThreadLock.Acquire();
+            for (Thread* thread = process.FirstThread; thread != null; thread = thread->GroupNext)
+            {
+                all++;
+                if (thread->State == ThreadState.Running || thread->State == ThreadState.Ready)
+                    running++;
+            }
+            process.ThreadLock.Release(threads);
         }
         ProcessTable.UnlockTree(tree);
         return running;
