@@ -147,7 +147,10 @@ internal static unsafe class ProcessFacts
             }
             else if (area.Kind == VmaKind.Stack)
             {
-                entry.Name = MapName.Stack;
+                // Linux names the area holding the initial stack pointer; the reservation the stack may
+                // still grow into below it is not named.
+                if (area.Contains(memory.StartStack))
+                    entry.Name = MapName.Stack;
             }
             else if (memory.Brk > memory.BrkStart && area.Start < memory.Brk && area.End > memory.BrkStart)
             {
