@@ -17,6 +17,7 @@ internal static unsafe class SyscallTable
         ProcessSyscalls.Register();
         MemorySyscalls.Register();
         FileSyscalls.Register();
+        TransferSyscalls.Register();
         PathSyscalls.Register();
         DirectorySyscalls.Register();
         TimeSyscalls.Register();

@@ -95,12 +95,12 @@ internal static unsafe class SystemSyscalls
     {
         byte* buffer = stackalloc byte[6 * 65];
         Runtime.MemoryOps.Zero(buffer, 6 * 65);
-        Put(buffer + 0 * 65, "Kitten");
-        Put(buffer + 1 * 65, "kitten");
-        Put(buffer + 2 * 65, Boot.KernelMain.Version);
-        Put(buffer + 3 * 65, "#1 SMP Kitten.Cosmos lightweight kernel");
-        Put(buffer + 4 * 65, "x86_64");
-        Put(buffer + 5 * 65, "(none)");
+        Put(buffer + 0 * 65, SystemIdentity.SystemName);
+        Put(buffer + 1 * 65, SystemIdentity.NodeName);
+        Put(buffer + 2 * 65, SystemIdentity.Release);
+        Put(buffer + 3 * 65, SystemIdentity.Version);
+        Put(buffer + 4 * 65, SystemIdentity.Machine);
+        Put(buffer + 5 * 65, SystemIdentity.DomainName);
         return UserMemory.CopyOut(c->Rdi, buffer, 6 * 65);
     }
 

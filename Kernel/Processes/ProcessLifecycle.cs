@@ -32,6 +32,8 @@ internal static unsafe class ProcessLifecycle
         fixed (byte* pathBytes = path)
             status = ProgramLoader.Load(executable.Data, executable.Length, arguments, environment,
                 new ByteString(pathBytes, path.Length), SystemSyscalls.DefaultStackLimit, out program, out reason);
+        if (status == 0)
+            executable.SetExecutableOf(program.Memory);
         executable.Dispose();
         if (status != 0)
         {
@@ -174,6 +176,8 @@ internal static unsafe class ProcessLifecycle
         fixed (byte* pathBytes = path)
             status = ProgramLoader.Load(executable.Data, executable.Length, arguments, environment,
                 new ByteString(pathBytes, path.Length), process.Limits[SystemSyscalls.RLIMIT_STACK * 2], out program, out _);
+        if (status == 0)
+            executable.SetExecutableOf(program.Memory);
         executable.Dispose();
         if (status != 0)
             return status;
@@ -185,7 +189,10 @@ internal static unsafe class ProcessLifecycle
             return -Kitten.Kernel.Signals.RestartErrno.RestartNoIntr;
         }
         ProcessMemory old = process.Memory;
+        // Swapped under the table lock: /proc reads another process's memory holding that lock.
+        bool tree = ProcessTable.LockTree();
         process.Memory = program.Memory;
+        ProcessTable.UnlockTree(tree);
         thread->Cr3 = program.Memory.Cr3;
         thread->FsBase = 0;
         Cpu.WriteCr3(program.Memory.Cr3);
@@ -206,8 +213,8 @@ internal static unsafe class ProcessLifecycle
             return;
         bool interrupts = Vfs.Lock.Acquire();
         process.Cwd.Close();
-        Vfs.Lock.Release(interrupts);
         process.Cwd = null;
+        Vfs.Lock.Release(interrupts);
     }
 
     // The end of the calling process (exit_group(2)); does not return. waitStatus as wait4 reports it.
@@ -218,10 +225,15 @@ internal static unsafe class ProcessLifecycle
     public static void Finish(Process process, int waitStatus)
     {
         process.WaitStatus = waitStatus;
-        process.Memory.Destroy();
+        // Taken away under the table lock before they go: /proc reads them holding that lock.
+        ProcessMemory memory = process.Memory;
+        FileTable files = process.Files;
+        bool tree = ProcessTable.LockTree();
         process.Memory = null;
-        process.Files.Dispose();
         process.Files = null;
+        ProcessTable.UnlockTree(tree);
+        memory.Destroy();
+        files.Dispose();
         ReleaseCwd(process);
 
         if (process.Pid == 1)

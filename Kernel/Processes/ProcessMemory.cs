@@ -38,6 +38,11 @@ internal sealed unsafe partial class ProcessMemory
 
     public ulong BrkStart;
     public ulong Brk;
+    // Where execve put the program's argument and environment strings and its initial stack pointer, and
+    // which file it ran (mm's arg_start, env_start, start_stack and exe_file in Linux): for /proc.
+    public ulong ArgumentsStart, EnvironmentStart, EnvironmentEnd, StartStack;
+    public byte[] ExecutablePath;       // absolute, every symbolic link followed; owned by this object
+    public ulong ExecutableDevice, ExecutableInode;
     public ulong CommittedBytes { get; private set; }
     public ulong ChunkBytes { get; private set; }
 
@@ -77,6 +82,8 @@ internal sealed unsafe partial class ProcessMemory
             PhysicalMemoryManager.Free(_chunks[i]);
         _chunkCount = 0;
         FreeBookkeeping();
+        if (ExecutablePath != null)
+            Runtime.ObjectMemory.Release(ExecutablePath);
         Runtime.ObjectMemory.Release(this);
     }
 
@@ -381,6 +388,24 @@ internal sealed unsafe partial class ProcessMemory
         return true;
     }
 
+    // Copies bytes out of this address space through its page tables (it need not be the one loaded), for
+    // /proc/<pid>/cmdline. False if some page is not mapped.
+    public bool Read(ulong address, byte* destination, ulong length)
+    {
+        ulong done = 0;
+        while (done < length)
+        {
+            ulong at = address + done;
+            if (!Tables.Translate(at, out ulong physical, out _, out ulong pageSize))
+                return false;
+            ulong pageEnd = (at & ~(pageSize - 1)) + pageSize;
+            ulong chunk = pageEnd - at < length - done ? pageEnd - at : length - done;
+            Runtime.MemoryOps.Move(destination + done, (byte*)PhysicalMemory.ToVirtual(physical), (nuint)chunk);
+            done += chunk;
+        }
+        return true;
+    }
+
     // Copies bytes from one place in this address space to another (mremap's move).
     public bool CopyWithin(ulong from, ulong to, ulong length)
     {
@@ -410,6 +435,13 @@ internal sealed unsafe partial class ProcessMemory
             return null;
         child.BrkStart = BrkStart;
         child.Brk = Brk;
+        child.ArgumentsStart = ArgumentsStart;
+        child.EnvironmentStart = EnvironmentStart;
+        child.EnvironmentEnd = EnvironmentEnd;
+        child.StartStack = StartStack;
+        child.ExecutableDevice = ExecutableDevice;
+        child.ExecutableInode = ExecutableInode;
+        child.ExecutablePath = ExecutablePath == null ? null : FileSystem.Bytes.ToArray(ExecutablePath);
         // One contiguous block for all of it up front (the LWK way, and few chunks however many areas
         // the parent has); pieces are carved from it below.
         if (CommittedBytes > 0)

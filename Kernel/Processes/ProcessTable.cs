@@ -17,6 +17,9 @@ internal static class ProcessTable
     private static SpinLock s_lock;
 
     public static int Count => s_count;
+    // Processes created since boot (/proc/stat "processes") and the PID given last (/proc/loadavg).
+    public static ulong Created { get; private set; }
+    public static int LastPid { get; private set; }
 
     public static void Initialize()
     {
@@ -73,6 +76,8 @@ internal static class ProcessTable
         {
             process.Pid = pid;
             process.Parent = parent;
+            Created++;
+            LastPid = pid;
             s_byPid[pid] = process;
             s_count++;
             if (parent != null)

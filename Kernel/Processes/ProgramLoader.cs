@@ -154,6 +154,10 @@ internal static unsafe class ProgramLoader
             {
                 memory.Write(layout.StackPointer, buffer + ArgumentSpace - used, used);
                 stackPointer = layout.StackPointer;
+                memory.StartStack = layout.StackPointer;
+                memory.ArgumentsStart = layout.ArgumentsStart;
+                memory.EnvironmentStart = layout.EnvironmentStart;
+                memory.EnvironmentEnd = layout.EnvironmentEnd;
             }
         }
         else
