@@ -44,11 +44,13 @@
  * where B, the instructions of one boundary, is what an undisturbed quantum takes beyond its passes.
  * What remains is this worker's work plus every instruction that was not a worker's work: the OS's, on
  * any CPU. On one CPU the correction does nothing. Summed over the run it is exact (a worker caught in
- * the middle of a pass is counted at the next boundary, so a quantum may be off by up to 18 instructions
- * per other worker, and its neighbour by as much the other way); per quantum it charges a worker with the
- * OS work other CPUs did during its quantum, which on a real machine would overlap in time instead of
- * adding up, so on several CPUs max_detour is an upper bound of one CPU's. noise_ppm is the OS's share of
- * all CPUs' time, the same figure as the mean of the CPUs' own shares.
+ * the middle of a pass or of a boundary is counted at the next store, so a quantum may be off by up to a
+ * pass or a boundary per other worker, and its neighbour by as much the other way); per quantum it charges
+ * a worker with the OS work other CPUs did during its quantum, which on a real machine would overlap in
+ * time instead of adding up, so on several CPUs max_detour is an upper bound of one CPU's. noise_ppm is
+ * the OS's share of all CPUs' time, the same figure as the mean of the CPUs' own shares. Work the OS does
+ * per unit of (virtual) time, such as a periodic tick, weighs K times more on K CPUs than on one: each
+ * CPU executes only a K-th of the instructions the clock counts.
  *
  * Only quanta during which every worker was running its quanta count (not those overlapping another
  * worker's start after the start line or its exit): a worker goes on until every worker has QUANTA such
