@@ -23,6 +23,7 @@ internal static unsafe class SyscallTable
         SystemSyscalls.Register();
         PollSyscalls.Register();
         SignalSyscalls.Register();
+        FutexSyscalls.Register();
     }
 
     public static void Register(int number, delegate*<InterruptContext*, long> handler) => s_handlers[number] = handler;

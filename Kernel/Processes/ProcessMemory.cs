@@ -157,13 +157,15 @@ internal sealed unsafe class ProcessMemory
         }
     }
 
-    // After mappings were removed or weakened, the CPU may still hold the old translations (Intel SDM vol. 3,
+    // After mappings were removed or weakened, CPUs may still hold the old translations (Intel SDM vol. 3,
     // 4.10.4 "Invalidation of TLBs and Paging-Structure Caches"): reloading CR3 drops every non-global
-    // entry, and user mappings are never global.
+    // entry, and user mappings are never global. Other CPUs running threads of this process do the same
+    // (TlbShootdown) before the memory can be used again.
     private void FlushTlb()
     {
         if ((Cpu.ReadCr3() & ~0xFFFUL) == Tables.RootPhysical)
             Cpu.WriteCr3(Tables.RootPhysical);
+        TlbShootdown.FlushOthers(Tables.RootPhysical);
     }
 
     // Changes protection of [start, end), committing what was PROT_NONE-reserved (mprotect). The whole
@@ -266,6 +268,7 @@ internal sealed unsafe class ProcessMemory
                 {
                     // A failed request keeps nothing: chunks grown for it go back to pmem.
                     Release(start, at);
+                    FlushTlb();
                     ReturnFreeChunks();
                     return false;
                 }
@@ -276,6 +279,7 @@ internal sealed unsafe class ProcessMemory
             {
                 _pool.Give(physical, length);
                 Release(start, at);
+                FlushTlb();
                 ReturnFreeChunks();
                 return false;
             }
