@@ -195,7 +195,7 @@ bench_noise() {
     local figures=() kernel output key value
     for kernel in kitten linux; do
         output="$(cat "$BENCH_OUT/noise-$kernel.txt")"
-        for key in noise_ppm max_detour min; do
+        for key in noise_ppm max_detour min noise_ppb; do
             value="$(bench_value noise "$output" "bench-result fwq " "$key")" || exit 1
             figures+=("${kernel}_$key=$value")
         done
@@ -205,7 +205,7 @@ bench_noise() {
         "definition_ticks=$NOISE_DEFINITION" "definition_noise_ppm=$NOISE_PPM_DEFINITION" \
         "definition_max_detour=$NOISE_DETOUR_DEFINITION" "plot=Bench/out/noise.png"
     note "max detour = largest quantum minus the fastest undisturbed quantum, in ticks; plot: Bench/out/noise.png"
-    echo "bench noise: ${figures[0]} ${figures[3]} ${figures[1]} ${figures[4]}"
+    echo "bench noise: ${figures[0]} ${figures[4]} ${figures[1]} ${figures[5]}"
 }
 
 # bench_plot KIND OUTPUT.png TITLE=FILE...: draws with Bench/Plot (ScottPlot, headless).
@@ -280,7 +280,7 @@ bench_all() {
         "Linux/Kitten >= 2" "r >= 2"
     bench_goal_row "spawn (ticks/spawn)" "$(bench_json_value spawn kitten)" "$(bench_json_value spawn linux)" \
         "Linux/Kitten >= 5" "r >= 5"
-    bench_goal_row "noise (ppm)" "$(bench_json_value noise kitten_noise_ppm)" "$(bench_json_value noise linux_noise_ppm)" \
+    bench_goal_row "noise (ppb)" "$(bench_json_value noise kitten_noise_ppb)" "$(bench_json_value noise linux_noise_ppb)" \
         "Kitten 100x lower" "r >= 100"
     bench_goal_row "max detour (ticks)" "$(bench_json_value noise kitten_max_detour)" "$(bench_json_value noise linux_max_detour)" \
         "Kitten 10x shorter" "r >= 10"

@@ -43,7 +43,7 @@ public partial class LinuxBaselineTests
         Assert.That(long.Parse(result.Groups[1].Value), Is.InRange(10_000, 100_000_000), run.ToString());
     }
 
-    [GeneratedRegex(@"^bench-result fwq cpus=2 quanta=300 work=1024 min=(\d+) noise_ppm=(\d+) max_detour=(-?\d+) raw_max=(\d+) undisturbed=(\d+)\r?$", RegexOptions.Multiline)]
+    [GeneratedRegex(@"^bench-result fwq cpus=2 quanta=300 work=1024 min=(\d+) noise_ppm=(\d+) noise_ppb=\d+ max_detour=(-?\d+) raw_max=(\d+) undisturbed=(\d+)\r?$", RegexOptions.Multiline)]
     private static partial Regex FwqResult();
 
     [GeneratedRegex(@"^bench-result fwq-cpu cpu=(\d+) quanta=300 min=\d+ median=\d+ p99=\d+ max=\d+ mean=\d+ noise_ppm=\d+ max_detour=-?\d+\r?$", RegexOptions.Multiline)]
