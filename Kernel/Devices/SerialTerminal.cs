@@ -35,6 +35,8 @@ internal static unsafe class SerialTerminal
         IoApic.Route(irqLine, InterruptVectors.Serial, LocalApic.Id);
         Uart16550.EnableReceiveInterrupt();
         s_started = true;
+        // Input typed before the kernel ran raised no interrupt: take it now.
+        OnInterrupt(null);
     }
 
     public static int DefaultIrqLine => IsaIrq;

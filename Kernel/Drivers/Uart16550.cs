@@ -10,7 +10,7 @@ internal static class Uart16550
 
     private const ushort Data = 0;              // THR/RBR, or divisor low byte when DLAB=1
     private const ushort InterruptEnable = 1;   // or divisor high byte when DLAB=1
-    private const ushort FifoControl = 2;
+    private const ushort FifoControl = 2;       // write: FCR; read: IIR
     private const ushort LineControl = 3;
     private const ushort ModemControl = 4;
     private const ushort LineStatus = 5;
@@ -22,7 +22,7 @@ internal static class Uart16550
 
     public static bool IsInitialized => s_port != 0;
 
-    // 115200 baud (divisor 1 from the 1.8432 MHz clock), 8 data bits, no parity, 1 stop bit, FIFOs on.
+    // 115200 baud (divisor 1 from the 1.8432 MHz clock), 8 data bits, no parity, 1 stop bit.
     public static void Initialize(ushort port)
     {
         Cpu.OutByte((ushort)(port + InterruptEnable), 0x00);
@@ -30,7 +30,12 @@ internal static class Uart16550
         Cpu.OutByte((ushort)(port + Data), 0x01);
         Cpu.OutByte((ushort)(port + InterruptEnable), 0x00);
         Cpu.OutByte((ushort)(port + LineControl), 0x03);     // 8N1, DLAB off
-        Cpu.OutByte((ushort)(port + FifoControl), 0xC7);     // enable and clear FIFOs, 14-byte trigger
+        // What was typed ahead must survive, and changing FCR bit 0 clears both FIFOs (PC16550D data
+        // sheet, "FIFO Control Register"; QEMU does the same): FIFOs the boot loader enabled are kept,
+        // with nothing cleared, and a UART found without them stays so (one interrupt per received byte,
+        // plenty for a console). Enabling them here would drop whatever arrived since the last read.
+        if ((Cpu.InByte((ushort)(port + FifoControl)) & 0xC0) == 0xC0)
+            Cpu.OutByte((ushort)(port + FifoControl), 0xC1); // FIFOs on, 14-byte trigger, nothing cleared
         Cpu.OutByte((ushort)(port + ModemControl), 0x03);    // DTR, RTS
         s_port = port;
     }

@@ -70,6 +70,7 @@ internal unsafe struct ElfImage
     public readonly ulong SpanSize => SpanEnd - SpanStart;
     public readonly bool HasTls => _tlsIndex >= 0;
     public readonly byte* FileData => _data;
+    public readonly ulong FileLength => _length;
 
     public readonly ElfSegment GetSegment(int index)
     {

@@ -249,14 +249,28 @@ internal sealed partial class DirectoryNode : Node
     }
 
     // For a DirectorySource: removes the entry `name` (the node is freed once nothing uses it). False if
-    // there is none.
+    // there is none. A directory goes with everything in it: each subdirectory holds its parent, so a
+    // generated tree (/proc/<pid>) left whole would keep itself alive forever; and what a source takes
+    // away is gone for those who still hold it open too.
     internal bool Detach(ReadOnlySpan<byte> name)
     {
         int index = IndexOf(name);
         if (index < 0)
             return false;
+        if (_entries[index].Node is DirectoryNode directory)
+            directory.DetachAll();
         Drop(index);
         return true;
+    }
+
+    private void DetachAll()
+    {
+        while (_count > 0)
+        {
+            if (_entries[_count - 1].Node is DirectoryNode directory)
+                directory.DetachAll();
+            Drop(_count - 1);
+        }
     }
 
     // Why looking `name` up here fails before any entry is compared: nothing is found in a removed

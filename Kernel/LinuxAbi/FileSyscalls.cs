@@ -68,7 +68,8 @@ internal static unsafe class FileSyscalls
         if (count != 0 && !UserMemory.IsUserRange(user, count))
             return -Errno.EFAULT;
         ulong bufferSize = count < Chunk ? (count == 0 ? 1 : count) : Chunk;
-        byte* buffer = (byte*)KernelHeap.AllocateZeroed(bufferSize);
+        // Not zeroed: a piece is read from the file or the caller before anything is taken from it.
+        byte* buffer = (byte*)KernelHeap.Allocate(bufferSize);
         if (buffer == null)
             return -Errno.ENOMEM;
         long total = 0;
@@ -330,7 +331,7 @@ internal static unsafe class FileSyscalls
         FileDescription file = Files.Get(fd);
         if (file == null)
             return -Errno.EBADF;
-        byte* buffer = (byte*)KernelHeap.AllocateZeroed(Chunk);
+        byte* buffer = (byte*)KernelHeap.Allocate(Chunk); // filled by each read before use
         long total = 0;
         while ((ulong)total < length)
         {

@@ -23,7 +23,7 @@ internal unsafe struct PathArgument
     public static int Take(int dirfd, ulong userPath, out PathArgument argument, bool allowEmpty = false)
     {
         argument = default;
-        argument.Bytes = (byte*)KernelHeap.AllocateZeroed(Capacity);
+        argument.Bytes = (byte*)KernelHeap.Allocate(Capacity); // only the copied string is read
         if (argument.Bytes == null)
             return -Errno.ENOMEM;
         int length = Processes.UserMemory.CopyString(userPath, argument.Bytes, Capacity);

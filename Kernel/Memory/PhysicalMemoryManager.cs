@@ -105,7 +105,7 @@ internal static unsafe class PhysicalMemoryManager
 
     private static ulong RoundToPages(ulong size) => (size + Pmem.PageSize - 1) & ~(Pmem.PageSize - 1);
 
-    // Page-table pages for address spaces, each a PageTables region of its own.
+    // Page-table pages for address spaces, each a PageTables region of its own, reused through a free list.
     public static PageTableAllocator PageTableAllocator => new PageTableAllocator
     {
         AllocateZeroedPage = &AllocatePageTablePage,
@@ -113,7 +113,7 @@ internal static unsafe class PhysicalMemoryManager
         DirectMapBase = PhysicalMemory.DirectMapBase,
     };
 
-    private static ulong AllocatePageTablePage(void* context) => Allocate(4096, 4096, RegionType.PageTables, "page table", zero: true);
+    private static ulong AllocatePageTablePage(void* context) => PageTablePages.Allocate();
 
-    private static void FreePageTablePage(void* context, ulong page) => Free(page);
+    private static void FreePageTablePage(void* context, ulong page) => PageTablePages.Free(page);
 }

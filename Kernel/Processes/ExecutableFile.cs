@@ -17,6 +17,10 @@ internal unsafe struct ExecutableFile
     private byte[] _path;
     private ulong _device, _inode;
 
+    // The bytes are the archive's, which never change nor move: the program's read-only pages can be
+    // shared through the image cache.
+    public readonly bool IsImmutable => Data != null && !_owned;
+
     public static int Open(DirectoryNode start, ReadOnlySpan<byte> path, out ExecutableFile file)
     {
         file = default;

@@ -31,7 +31,7 @@ internal static unsafe class ProcessLifecycle
         string reason;
         fixed (byte* pathBytes = path)
             status = ProgramLoader.Load(executable.Data, executable.Length, arguments, environment,
-                new ByteString(pathBytes, path.Length), SystemSyscalls.DefaultStackLimit, out program, out reason);
+                new ByteString(pathBytes, path.Length), SystemSyscalls.DefaultStackLimit, executable.IsImmutable, out program, out reason);
         if (status == 0)
             executable.SetExecutableOf(program.Memory);
         executable.Dispose();
@@ -175,7 +175,7 @@ internal static unsafe class ProcessLifecycle
         LoadedProgram program;
         fixed (byte* pathBytes = path)
             status = ProgramLoader.Load(executable.Data, executable.Length, arguments, environment,
-                new ByteString(pathBytes, path.Length), process.Limits[SystemSyscalls.RLIMIT_STACK * 2], out program, out _);
+                new ByteString(pathBytes, path.Length), process.Limits[SystemSyscalls.RLIMIT_STACK * 2], executable.IsImmutable, out program, out _);
         if (status == 0)
             executable.SetExecutableOf(program.Memory);
         executable.Dispose();
@@ -278,6 +278,10 @@ internal static unsafe class ProcessLifecycle
     // process's memory, page tables and kernel objects must be back), then stop the machine.
     private static void InitExited(Process init)
     {
+        // Programs' cached pages and page-table pages no process uses are free memory kept for later:
+        // count them as free.
+        ImageCache.DropUnused();
+        PageTablePages.Drain();
         Console.WriteLine($"kitten: pmem free {PhysicalMemoryManager.FreeBytes} bytes at exit ({s_freeAtInit} before init started); kernel heap {KernelHeap.AllocationCount} allocations ({s_heapAllocationsAtInit})");
         int status = init.WaitStatus;
         if ((status & 0x7F) != 0)

@@ -1,16 +1,16 @@
 // The main thread's stack: the one place where a fault commits memory. execve reserves RLIMIT_STACK below
 // StackTop (8 MiB by default, as Linux) but commits only the top InitialStackCommit bytes; an access below
 // the committed part, inside the reservation, commits more, at least doubling it, from the process's pool.
-// So a program that uses a few kilobytes of stack (nearly all) costs 128 KiB to create and to fork, not
+// So a program that uses a few kilobytes of stack (nearly all) costs 32 KiB to create and to fork, not
 // megabytes, and one that recurses deeply takes a handful of growth faults, at most
-// log2(8 MiB / 128 KiB) = 6 over its life, each at a point the program itself decides: no faults happen
+// log2(8 MiB / 32 KiB) = 8 over its life, each at a point the program itself decides: no faults happen
 // behind its back, and memory once committed stays (Linux grows its stack the same way, a page at a time).
 namespace Kitten.Kernel.Processes;
 
 internal sealed unsafe partial class ProcessMemory
 {
-    public const ulong InitialStackCommit = 128 * 1024;
-    private const ulong StackGrowthMinimum = 64 * 1024;
+    public const ulong InitialStackCommit = 32 * 1024;
+    private const ulong StackGrowthMinimum = 32 * 1024;
 
     // Reserves [top - reserve, top) for the stack and commits its top `commit` bytes (zeroed).
     public bool AddStack(ulong top, ulong reserve, ulong commit, int prot)

@@ -81,6 +81,9 @@ internal sealed unsafe partial class ProcessMemory
         for (int i = 0; i < _chunkCount; i++)
             PhysicalMemoryManager.Free(_chunks[i]);
         _chunkCount = 0;
+        if (_image != null)
+            ImageCache.Release(_image);
+        _image = null;
         FreeBookkeeping();
         if (ExecutablePath != null)
             Runtime.ObjectMemory.Release(ExecutablePath);
@@ -141,7 +144,7 @@ internal sealed unsafe partial class ProcessMemory
         {
             Vma vma = Areas.At(i);
             if (vma.Committed)
-                Release(vma.Start, vma.End);
+                Unback(in vma);
             Areas.RemoveAt(i);
         }
         FlushTlb();
@@ -193,6 +196,11 @@ internal sealed unsafe partial class ProcessMemory
                     return false;
                 vma.Committed = true;
             }
+            else if (vma.Committed && vma.SharedImage && (prot & Vma.ProtWrite) != 0)
+            {
+                if (!TakePrivateCopy(ref vma, FlagsFor(prot)))
+                    return false;
+            }
             else if (vma.Committed)
             {
                 Tables.Protect(vma.Start, vma.Length, FlagsFor(prot));
@@ -219,14 +227,17 @@ internal sealed unsafe partial class ProcessMemory
                 continue;
             if (vma.Prot == 0)
             {
-                Release(vma.Start, vma.End);
+                Unback(in vma);
                 vma.Committed = false;
+                vma.SharedImage = false;
                 Areas.Set(i, vma);
             }
-            else
+            else if (!vma.SharedImage)
             {
                 ZeroMapped(vma.Start, vma.End);
             }
+            // A program's shared pages already hold what a private file mapping reads after
+            // MADV_DONTNEED: the file's bytes (madvise(2)).
         }
         Areas.Coalesce();
         FlushTlb();
@@ -320,6 +331,8 @@ internal sealed unsafe partial class ProcessMemory
             size = (length + alignment - 1) & ~(alignment - 1);
             chunk = PhysicalMemoryManager.Allocate(size, alignment, RegionType.UserMemory, "process memory", zero: false);
         }
+        if (chunk == 0 && ImageCache.DropUnused() + PageTablePages.Drain() > 0)
+            chunk = PhysicalMemoryManager.Allocate(size, alignment, RegionType.UserMemory, "process memory", zero: false);
         if (chunk == 0)
             return false;
         if (!_pool.Give(chunk, size))
@@ -446,6 +459,11 @@ internal sealed unsafe partial class ProcessMemory
         // the parent has); pieces are carved from it below.
         if (CommittedBytes > 0)
             child.GrowPool(CommittedBytes + ChunkSize, ChunkSize);
+        if (_image != null)
+        {
+            ImageCache.AddUser(_image);
+            child._image = _image;
+        }
         for (int i = 0; i < Areas.Count; i++)
         {
             Vma vma = Areas.At(i);
@@ -453,6 +471,13 @@ internal sealed unsafe partial class ProcessMemory
                 return FailDuplicate(child, "no room for another area", vma);
             if (!vma.Committed)
                 continue;
+            if (vma.SharedImage)
+            {
+                // The same read-only pages, no copy.
+                if (!child.MapSharedImage(vma.Start, vma.End, vma.Prot))
+                    return FailDuplicate(child, "no memory for page tables", vma);
+                continue;
+            }
             if (!child.Back(vma.Start, vma.End, FlagsFor(vma.Prot), zero: false))
                 return FailDuplicate(child, "no memory to back", vma);
             CopyInto(child, vma.Start, vma.End);

@@ -35,9 +35,10 @@ internal static unsafe class ProgramLoader
     }
 
     // Returns 0, or -errno with a one-line reason in `reason` (a refused ELF says why). stackLimit: the
-    // RLIMIT_STACK soft limit the program starts with.
+    // RLIMIT_STACK soft limit the program starts with. shareable: the file's bytes never change nor move
+    // (a file of the initial archive), so its read-only pages may come from the image cache.
     public static int Load(byte* file, ulong length, ReadOnlySpan<ByteString> arguments, ReadOnlySpan<ByteString> environment,
-        ByteString executableName, ulong stackLimit, out LoadedProgram program, out string reason)
+        ByteString executableName, ulong stackLimit, bool shareable, out LoadedProgram program, out string reason)
     {
         program = default;
         reason = null;
@@ -57,7 +58,7 @@ internal static unsafe class ProgramLoader
             reason = "out of memory for page tables";
             return -Errno.ENOMEM;
         }
-        int status = LoadSegments(memory, in image, bias, out reason);
+        int status = LoadSegments(memory, in image, bias, shareable, out reason);
         if (status == 0)
             status = BuildStack(memory, in image, bias, arguments, environment, executableName, stackLimit, out program.StackPointer, out reason);
         if (status != 0)
@@ -70,51 +71,134 @@ internal static unsafe class ProgramLoader
         return 0;
     }
 
-    private static int LoadSegments(ProcessMemory memory, in ElfImage image, ulong bias, out string reason)
+    private static int LoadSegments(ProcessMemory memory, in ElfImage image, ulong bias, bool shareable, out string reason)
     {
         reason = null;
         ulong spanStart = image.SpanStart + bias, spanEnd = image.SpanEnd + bias;
-        // One area, one contiguous piece of memory for the whole image, writable while we fill it. Every
-        // byte is written below: the file's bytes, and zeros for the bss, the gaps and the page tails.
-        if (!memory.AddArea(spanStart, spanEnd, Vma.ProtRead | Vma.ProtWrite, VmaKind.Image, zero: false))
+        // The pages before the first writable one are the same in every process that runs this file:
+        // those of an unchangeable file come from the image cache, mapped with their final protections.
+        ulong sharedEnd = shareable ? ReadOnlyPrefixEnd(in image, bias) : spanStart;
+        if (sharedEnd > spanStart)
+        {
+            ImageCacheEntry cached = CachedCopy(in image, bias, spanStart, sharedEnd);
+            if (cached == null)
+            {
+                reason = "no memory for the program image";
+                return -Errno.ENOMEM;
+            }
+            memory.AttachImage(cached);
+            for (ulong at = spanStart, runEnd; at < sharedEnd; at = runEnd)
+            {
+                int prot = PageProtection(in image, bias, at, sharedEnd, out runEnd);
+                if (!memory.AddSharedImageArea(at, runEnd, prot))
+                {
+                    reason = "no memory for the program image";
+                    return -Errno.ENOMEM;
+                }
+            }
+        }
+        if (sharedEnd == spanEnd)
+            return FinishImage(memory, spanEnd);
+
+        // The rest is this process's own: one contiguous piece of memory, writable while it is filled.
+        if (!memory.AddArea(sharedEnd, spanEnd, Vma.ProtRead | Vma.ProtWrite, VmaKind.Image, zero: false))
         {
             reason = "no memory for the program image";
             return -Errno.ENOMEM;
         }
-        ulong cursor = spanStart;
-        for (int i = 0; i < image.SegmentCount; i++)
+        for (ulong at = sharedEnd; at < spanEnd;)
         {
-            ElfSegment segment = image.GetSegment(i);
-            ulong start = segment.VirtualAddress + bias;
-            if (cursor < start)
-                memory.ZeroMapped(cursor, start);
-            if (!memory.Write(start, image.FileData + segment.FileOffset, segment.FileSize))
+            ulong run = memory.Tables.ContiguousRun(at, spanEnd - at, out ulong physical);
+            if (run == 0)
             {
                 reason = "image segment outside its area";
                 return -Errno.ENOEXEC;
             }
-            if (start + segment.FileSize > cursor)
-                cursor = start + segment.FileSize;
+            WriteImageBytes(in image, bias, at, at + run, (byte*)PhysicalMemory.ToVirtual(physical));
+            at += run;
         }
-        if (cursor < spanEnd)
-            memory.ZeroMapped(cursor, spanEnd);
-        // Then each page gets the union of the protections of the segments on it.
+        for (ulong at = sharedEnd, runEnd; at < spanEnd; at = runEnd)
+        {
+            int prot = PageProtection(in image, bias, at, spanEnd, out runEnd);
+            if (prot != (Vma.ProtRead | Vma.ProtWrite))
+                memory.Protect(at, runEnd, prot);
+        }
+        return FinishImage(memory, spanEnd);
+    }
+
+    private static int FinishImage(ProcessMemory memory, ulong spanEnd)
+    {
+        memory.BrkStart = memory.Brk = spanEnd;
+        return 0;
+    }
+
+    // The protection of the page at `at` and of those after it up to runEnd (at most limit): the union of
+    // the protections of the segments on each page. A page no segment touches (a gap between them) is
+    // read-only: it holds nothing but zeros.
+    private static int PageProtection(in ElfImage image, ulong bias, ulong at, ulong limit, out ulong runEnd)
+    {
+        int prot = 0;
+        runEnd = limit;
         for (int i = 0; i < image.SegmentCount; i++)
         {
             ElfSegment segment = image.GetSegment(i);
             ulong start = segment.PageStart + bias, end = segment.PageEnd + bias;
-            int prot = ProtOf(segment);
-            if (i > 0 && image.GetSegment(i - 1).PageEnd + bias > start)
+            if (start <= at && at < end)
             {
-                // The first page is shared with the previous segment.
-                memory.Protect(start, start + ProcessMemory.PageSize, prot | ProtOf(image.GetSegment(i - 1)));
-                start += ProcessMemory.PageSize;
+                prot |= ProtOf(segment);
+                if (end < runEnd)
+                    runEnd = end;
             }
-            if (start < end)
-                memory.Protect(start, end, prot);
+            else if (start > at && start < runEnd)
+            {
+                runEnd = start;
+            }
         }
-        memory.BrkStart = memory.Brk = spanEnd;
-        return 0;
+        return prot != 0 ? prot : Vma.ProtRead;
+    }
+
+    // Where the read-only pages at the start of the image end: the page of the first writable segment
+    // (its first page may hold the end of a read-only one, and then is writable too).
+    private static ulong ReadOnlyPrefixEnd(in ElfImage image, ulong bias)
+    {
+        ulong end = image.SpanEnd + bias;
+        for (int i = 0; i < image.SegmentCount; i++)
+        {
+            ElfSegment segment = image.GetSegment(i);
+            if (segment.IsWritable && segment.PageStart + bias < end)
+                end = segment.PageStart + bias;
+        }
+        ulong start = image.SpanStart + bias;
+        return end > start ? end : start;
+    }
+
+    // The cache's copy of [start, end) of this program, built now if it has none; null if memory is short.
+    private static ImageCacheEntry CachedCopy(in ElfImage image, ulong bias, ulong start, ulong end)
+    {
+        ImageCacheEntry entry = ImageCache.Lookup(image.FileData, image.FileLength, start, end);
+        if (entry != null)
+            return entry;
+        ulong physical = ImageCache.AllocateCopy(start, end);
+        if (physical == 0)
+            return null;
+        WriteImageBytes(in image, bias, start, end, (byte*)PhysicalMemory.ToVirtual(physical));
+        return ImageCache.Insert(image.FileData, image.FileLength, start, end, physical);
+    }
+
+    // What the program's memory holds in [from, to) when it starts, written to `destination`: the file's
+    // bytes where a segment has them (a later segment wins where two overlap), zeros elsewhere (bss, gaps
+    // and page tails).
+    private static void WriteImageBytes(in ElfImage image, ulong bias, ulong from, ulong to, byte* destination)
+    {
+        Runtime.MemoryOps.Zero(destination, (nuint)(to - from));
+        for (int i = 0; i < image.SegmentCount; i++)
+        {
+            ElfSegment segment = image.GetSegment(i);
+            ulong start = segment.VirtualAddress + bias, end = start + segment.FileSize;
+            ulong copyStart = start > from ? start : from, copyEnd = end < to ? end : to;
+            if (copyStart < copyEnd)
+                Runtime.MemoryOps.Move(destination + (copyStart - from), image.FileData + segment.FileOffset + (copyStart - start), (nuint)(copyEnd - copyStart));
+        }
     }
 
     private static int ProtOf(ElfSegment segment)

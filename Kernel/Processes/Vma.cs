@@ -20,6 +20,9 @@ internal struct Vma
     public int Prot;
     public VmaKind Kind;
     public bool Committed;
+    // Backed by the image cache (read-only program pages every process running it shares), not by this
+    // process's own memory: unmapping gives nothing back, and making it writable takes a private copy.
+    public bool SharedImage;
 
     public readonly ulong Length => End - Start;
     public readonly bool Contains(ulong address) => address >= Start && address < End;

@@ -120,7 +120,8 @@ internal unsafe struct VmaList
                 ref Vma previous = ref _items[write - 1];
                 Vma current = _items[read];
                 if (previous.End == current.Start && previous.Prot == current.Prot
-                    && previous.Kind == current.Kind && previous.Committed == current.Committed)
+                    && previous.Kind == current.Kind && previous.Committed == current.Committed
+                    && previous.SharedImage == current.SharedImage)
                 {
                     previous.End = current.End;
                     continue;

@@ -48,6 +48,28 @@ public partial class BusyboxTests
         });
     }
 
+    [GeneratedRegex(@"kernel heap (\d+) allocations")]
+    private static partial Regex HeapReport();
+
+    // /proc/<pid> is made when first looked up; once the process is gone its directory must go too, or a
+    // launcher whose children each read /proc/self (every static glibc program does, at start-up) piles
+    // up dead directories, 30-odd kernel objects each. 200 more such children must leave the kernel heap
+    // where 20 left it (give or take the few objects that depend on timing, far below one directory's).
+    [Test]
+    public void ProcDirectoriesOfGoneProcessesDoNotPileUp()
+    {
+        int HeapAfter(int children)
+        {
+            var run = Sh($"i=0; while [ $i -lt {children} ]; do cat /proc/self/stat >/dev/null || exit 1; i=$((i+1)); done");
+            Assert.That(run.ExitCode, Is.EqualTo(0), run.ToString());
+            var heap = HeapReport().Match(run.Output);
+            Assert.That(heap.Success, Is.True, "no kernel heap report at exit");
+            return int.Parse(heap.Groups[1].Value);
+        }
+        int few = HeapAfter(20), many = HeapAfter(220);
+        Assert.That(many - few, Is.LessThan(30), $"kernel heap objects after 20 children: {few}, after 220: {many}");
+    }
+
     [Test]
     public void ExitCodesAndConditionals()
     {

@@ -432,6 +432,45 @@ static void t_kernel_access_grows_stack(void)
     KT_CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "read into low stack: %s", kt_status(status));
 }
 
+/* Read-only program data, a page of its own. Programs of a read-only file system share such pages between
+ * processes (Kitten's image cache; Linux's page cache): making one writable must give the process its own
+ * copy, never change what another process (here, the parent it was forked from) reads. */
+static const char image_marker[4096] __attribute__((aligned(4096))) = "original bytes of the image";
+
+/* Read through a volatile pointer: the compiler may not fold a string compare on a const array. */
+static const char *image_marker_now(void)
+{
+    const char *volatile page = image_marker;
+    return page;
+}
+
+static void write_image_marker(void *unused)
+{
+    (void)unused;
+    char *page = (char *)image_marker_now();
+    if (mprotect(page, 4096, PROT_READ | PROT_WRITE) != 0)
+        _exit(1);
+    strcpy(page, "changed by the child");
+    _exit(strcmp(image_marker_now(), "changed by the child") == 0 ? 0 : 2);
+}
+
+static void t_image_page_made_writable_is_private(void)
+{
+    int status = kt_run_in_child(write_image_marker, NULL);
+    KT_CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child writing its image page: %s", kt_status(status));
+    KT_CHECK(strcmp(image_marker_now(), "original bytes of the image") == 0,
+             "the parent's image page changed: \"%.30s\"", image_marker_now());
+}
+
+/* MADV_DONTNEED on a private file mapping (the program image) drops nothing a reader could tell: the
+ * file's bytes come back (madvise(2)). */
+static void t_madvise_dontneed_on_image_keeps_file_bytes(void)
+{
+    KT_CHECK(madvise((void *)image_marker, 4096, MADV_DONTNEED) == 0, "madvise: %s", strerror(errno));
+    KT_CHECK(strcmp(image_marker_now(), "original bytes of the image") == 0,
+             "image page after MADV_DONTNEED: \"%.30s\"", image_marker_now());
+}
+
 static const struct kt_case cases[] = {
     KT_CASE(brk_grow_and_shrink),
     KT_CASE(brk_refusal_returns_current),
@@ -456,6 +495,8 @@ static const struct kt_case cases[] = {
     KT_CASE(stack_grows_to_the_limit),
     KT_CASE(stack_overflow_is_sigsegv),
     KT_CASE(kernel_access_grows_stack),
+    KT_CASE(image_page_made_writable_is_private),
+    KT_CASE(madvise_dontneed_on_image_keeps_file_bytes),
 };
 
 int main(int argc, char **argv) { return kt_main("memory", cases, KT_COUNT(cases), argc, argv); }

@@ -89,12 +89,13 @@ internal unsafe partial struct PageTable
             if (PageTableEntry.IsPresent(pml4[i]) && !IsBorrowed(i))
                 return PageTableResult.AlreadyMapped;
         }
+        // Every process does this (twice per fork and execve): a plain copy, and whole words of the
+        // borrowed bitmap (the kernel half is 256 entries from a multiple of 64).
         ulong* kernelPml4 = kernel.Table(kernel._root);
         for (int i = KernelFirstEntry; i < PageTableEntry.EntriesPerTable; i++)
-        {
             pml4[i] = kernelPml4[i];
-            SetBorrowed(i, true);
-        }
+        for (int word = KernelFirstEntry / 64; word < PageTableEntry.EntriesPerTable / 64; word++)
+            _borrowed[word] = ulong.MaxValue;
         return PageTableResult.Ok;
     }
 }

@@ -65,6 +65,11 @@ internal unsafe partial struct PageTable
         ulong* pml4 = Table(_root);
         for (int i = 0; i < PageTableEntry.EntriesPerTable; i++)
         {
+            if ((i & 63) == 0 && _borrowed[i >> 6] == ulong.MaxValue)
+            {
+                i += 63; // 64 borrowed entries (the kernel half): nothing of ours
+                continue;
+            }
             if (PageTableEntry.IsPresent(pml4[i]) && !IsBorrowed(i))
                 FreeTree(pml4[i] & PageTableEntry.AddressMask, 3);
         }
@@ -324,11 +329,17 @@ internal unsafe partial struct PageTable
         if (level > 1)
         {
             ulong* entries = Table(table);
-            for (int i = 0; i < PageTableEntry.EntriesPerTable; i++)
+            for (int i = 0; i < PageTableEntry.EntriesPerTable; i += 4)
             {
-                ulong entry = entries[i];
-                if (PageTableEntry.IsPresent(entry) && !PageTableEntry.IsLeaf(entry, level))
-                    FreeTree(entry & PageTableEntry.AddressMask, level - 1);
+                // An address space uses a few entries of each table: skip empty ones four at a time.
+                if ((entries[i] | entries[i + 1] | entries[i + 2] | entries[i + 3]) == 0)
+                    continue;
+                for (int j = i; j < i + 4; j++)
+                {
+                    ulong entry = entries[j];
+                    if (PageTableEntry.IsPresent(entry) && !PageTableEntry.IsLeaf(entry, level))
+                        FreeTree(entry & PageTableEntry.AddressMask, level - 1);
+                }
             }
         }
         FreeTable(table);

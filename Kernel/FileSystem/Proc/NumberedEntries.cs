@@ -33,18 +33,19 @@ internal abstract class NumberedEntries : DirectorySource
     {
         if (!Exists())
             return false;
+        // Entries of numbers gone since go now: entries are made only by lookups and listings, so dropping
+        // the stale ones at each keeps their count bounded by what is alive (a job launcher's /proc/self
+        // lookups in a loop of short-lived children must not pile up directories of dead processes).
+        DropGone(directory);
         int number = Parse(name);
         if (number >= 0)
             Refresh(directory, number, name);
         return true;
     }
 
-    public override bool UpdateAll(DirectoryNode directory)
+    private void DropGone(DirectoryNode directory)
     {
-        if (!Exists())
-            return false;
         Span<byte> name = stackalloc byte[MaxDigits];
-        // Drop what is gone, then add what is missing.
         long cookie = _firstCookie;
         while (directory.ReadEntry(cookie, out DirectoryEntryView entry))
         {
@@ -53,6 +54,15 @@ internal abstract class NumberedEntries : DirectorySource
             if (Next(number - 1) != number || !IsCurrent(entry.Node, number))
                 directory.Detach(name.Slice(0, Format(number, name)));
         }
+    }
+
+    public override bool UpdateAll(DirectoryNode directory)
+    {
+        if (!Exists())
+            return false;
+        Span<byte> name = stackalloc byte[MaxDigits];
+        // Drop what is gone, then add what is missing.
+        DropGone(directory);
         for (int number = Next(-1); number >= 0; number = Next(number))
             Refresh(directory, number, name.Slice(0, Format(number, name)));
         return true;
