@@ -6,7 +6,8 @@ namespace Kitten.Ipc;
 // call and again after the service died, so that once a supervisor has restarted the service, the next
 // call reaches the new one. A call that fails is not repeated (the request may have been served): it
 // returns PeerDied, and the caller decides. Opening runs after each new connection, to begin the
-// conversation the contract asks for (an Attach, a handshake); its failure fails the call.
+// conversation the contract asks for (an Attach, a handshake); if the server dies during it, the name is
+// looked up again (the caller's request was not sent); any other failure fails the call.
 public sealed class ServiceClient : IDisposable
 {
     private readonly IpcSystem _system;
@@ -57,21 +58,29 @@ public sealed class ServiceClient : IDisposable
         if (_channel != null && !_channel.PeerDied)
             return IpcStatus.Ok;
         Drop();
-        IpcStatus status = _system.Lookup(Name, Remaining(deadline), out Channel? channel, _contract);
-        if (status != IpcStatus.Ok)
-            return status;
-        Connections++;
-        if (Opening != null)
+        while (true)
         {
-            status = Opening(channel!, Remaining(deadline));
+            IpcStatus status = _system.Lookup(Name, Remaining(deadline), out Channel? channel, _contract);
             if (status != IpcStatus.Ok)
-            {
-                channel!.Dispose();
                 return status;
+            Connections++;
+            if (Opening != null)
+            {
+                status = Opening(channel!, Remaining(deadline));
+                if (status != IpcStatus.Ok)
+                {
+                    channel!.Dispose();
+                    // The caller's request is not sent yet, so it is safe to look again: a server that
+                    // died during the opening (a dying process whose socket still took the connection)
+                    // is replaced by its restart as a dead server at look-up time is.
+                    if (status == IpcStatus.PeerDied && !deadline.HasExpired)
+                        continue;
+                    return status;
+                }
             }
+            _channel = channel;
+            return IpcStatus.Ok;
         }
-        _channel = channel;
-        return IpcStatus.Ok;
     }
 
     private static TimeSpan Remaining(Deadline deadline)

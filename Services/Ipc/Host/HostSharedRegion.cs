@@ -3,8 +3,9 @@ using System.Runtime.CompilerServices;
 namespace Kitten.Ipc.Host;
 
 // A shared region on the host: a memfd whose first page is the region's control page and whose data
-// follows. The control page holds a magic word, the data length and one revocation bit per grant; a
-// receiver maps it read-only (so no grantee can clear its own bit) and its data with the grant's access.
+// follows. The control page holds a magic word, the data length and one revocation bit per grant (grant
+// numbers are never reused, so a region can be granted MaxGrants times in its life); a receiver maps it
+// read-only (so no grantee can clear its own bit) and its data with the grant's access.
 //
 // The owner holds the owner's lock on its own descriptor (SharedMemory.HoldOwnerLock), and grants send
 // reopened descriptors, so a grantee sees the grant revoked when the owner's process is gone too, as the
@@ -16,8 +17,8 @@ namespace Kitten.Ipc.Host;
 internal sealed unsafe class HostSharedRegion : SharedRegion
 {
     public const ulong Magic = 0x4E4947455250494B;  // "KIPREGIN"
-    public const int MaxGrants = 64;
-    private const int MagicOffset = 0, LengthOffset = 8, RevokedOffset = 16;
+    private const int MagicOffset = 0, LengthOffset = 8, RevokedOffset = 64;
+    public const int MaxGrants = (SharedMemory.PageSize - RevokedOffset) * 8;
 
     private readonly int _fd;
     private readonly int _ownerLock;
@@ -57,7 +58,12 @@ internal sealed unsafe class HostSharedRegion : SharedRegion
 
     public override Span<byte> Span => new((void*)(_mapping + SharedMemory.PageSize), checked((int)_length));
 
-    internal ref ulong RevokedBits => ref Unsafe.AsRef<ulong>((void*)(_mapping + RevokedOffset));
+    // The word of the revocation bitmap that holds grant `id`'s bit.
+    private static ref ulong RevokedWord(nint control, int id) => ref Unsafe.AsRef<ulong>((void*)(control + RevokedOffset + id / 64 * 8));
+
+    internal bool IsRevoked(int id) => (Volatile.Read(ref RevokedWord(_mapping, id)) & (1UL << (id % 64))) != 0;
+
+    internal void Revoke(int id) => Interlocked.Or(ref RevokedWord(_mapping, id), 1UL << (id % 64));
 
     private protected override Grant GrantCore(GrantAccess access)
     {
@@ -65,6 +71,7 @@ internal sealed unsafe class HostSharedRegion : SharedRegion
             throw new IpcException($"a host region has at most {MaxGrants} grants");
         int descriptor = SharedMemory.Reopen(_fd, access == GrantAccess.ReadOnly ? Posix.O_RDONLY : Posix.O_RDWR);
         var grant = new HostGrant(this, _nextGrant++, access, descriptor);
+        _grants.RemoveAll(old => old.IsDisposed);
         _grants.Add(grant);
         return grant;
     }
@@ -74,7 +81,6 @@ internal sealed unsafe class HostSharedRegion : SharedRegion
 
     private protected override void Close()
     {
-        Interlocked.Or(ref RevokedBits, ulong.MaxValue);
         foreach (var grant in _grants)
             grant.Dispose();
         Posix.Munmap(_mapping, (nuint)_mappedLength);
@@ -90,7 +96,7 @@ internal sealed unsafe class HostSharedRegion : SharedRegion
         => *(ulong*)(control + MagicOffset) == Magic ? *(long*)(control + LengthOffset) : -1;
 
     internal static bool IsRevoked(nint control, ulong grantId)
-        => (Volatile.Read(ref Unsafe.AsRef<ulong>((void*)(control + RevokedOffset))) & (1UL << (int)grantId)) != 0;
+        => (Volatile.Read(ref RevokedWord(control, (int)grantId)) & (1UL << (int)(grantId % 64))) != 0;
 }
 
 internal sealed class HostGrant : Grant
@@ -115,9 +121,11 @@ internal sealed class HostGrant : Grant
 
     public override Capability Capability => _region.CapabilityFor(this);
 
-    public override bool IsRevoked => (Volatile.Read(ref _region.RevokedBits) & (1UL << Id)) != 0;
+    public override bool IsRevoked => _region.IsRevoked(Id);
 
-    public override void Revoke() => Interlocked.Or(ref _region.RevokedBits, 1UL << Id);
+    public override void Revoke() => _region.Revoke(Id);
+
+    public bool IsDisposed => _disposed;
 
     public override void Dispose()
     {

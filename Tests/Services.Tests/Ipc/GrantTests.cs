@@ -106,6 +106,40 @@ public class GrantTests : IpcTestBase
         Assert.That(view.TryRead(out _), Is.EqualTo(IpcStatus.Revoked));
     }
 
+    // A client that grants a fresh view to each new server (the memory manager's, after every restart)
+    // grants one region many times in its life: grant numbers are never reused, each has its own bit.
+    [Test]
+    public void ARegionCanBeGrantedThousandsOfTimesEachGrantRevokedOnItsOwn()
+    {
+        IpcSystem owner = OpenSystem(), grantee = OpenSystem();
+        SharedRegion region = Own(owner.CreateSharedRegion(4096));
+        region.Span[0] = 42;
+        Grant? early = null, late = null;
+        for (int i = 0; i < Kitten.Ipc.Host.HostSharedRegion.MaxGrants; i++)
+        {
+            Grant grant = region.Grant(GrantAccess.ReadOnly);
+            if (i == 130)
+                early = grant;
+            else if (i == Kitten.Ipc.Host.HostSharedRegion.MaxGrants - 1)
+                late = grant;
+            else
+                grant.Dispose();
+        }
+        Assert.Throws<IpcException>(() => region.Grant(GrantAccess.ReadOnly), "the bitmap is full");
+
+        grantee.MapGrant(Pass(owner, grantee, early!.Capability), out GrantView? earlyView).ThrowIfFailed("map the early grant");
+        grantee.MapGrant(Pass(owner, grantee, late!.Capability), out GrantView? lateView).ThrowIfFailed("map the late grant");
+        Own(earlyView!);
+        Own(lateView!);
+        early.Revoke();
+        Assert.That(earlyView!.TryRead(out _), Is.EqualTo(IpcStatus.Revoked));
+        Assert.That(lateView!.TryRead(out ReadOnlySpan<byte> memory), Is.EqualTo(IpcStatus.Ok), "another word of the bitmap");
+        Assert.That(memory[0], Is.EqualTo(42));
+        late.Dispose();
+        Assert.That(lateView.TryRead(out _), Is.EqualTo(IpcStatus.Revoked), "disposing a grant revokes it");
+        early.Dispose();
+    }
+
     [Test]
     public void AGrantIsNoEndpoint()
     {
