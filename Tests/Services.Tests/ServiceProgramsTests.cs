@@ -8,7 +8,7 @@ namespace Kitten.Services.Tests;
 // executable per folder with a manifest, the manifest beside it naming it.
 public class ServiceProgramsTests
 {
-    public static readonly string[] Services = { "memory-contiguous", "memory-paged" };
+    public static readonly string[] Services = { "memory-contiguous", "memory-paged", "supervisor" };
 
     [OneTimeSetUp]
     public void Build() => ServicePrograms.EnsureBuilt();
