@@ -17,12 +17,14 @@ internal static unsafe class SyscallTable
         ProcessSyscalls.Register();
         MemorySyscalls.Register();
         FileSyscalls.Register();
+        TransferSyscalls.Register();
         PathSyscalls.Register();
         DirectorySyscalls.Register();
         TimeSyscalls.Register();
         SystemSyscalls.Register();
         PollSyscalls.Register();
         SignalSyscalls.Register();
+        FutexSyscalls.Register();
     }
 
     public static void Register(int number, delegate*<InterruptContext*, long> handler) => s_handlers[number] = handler;

@@ -30,6 +30,12 @@ internal unsafe struct CpuLocal
     public ulong SliceEnd;
     public ulong ArmedDeadline;
 
+    // Set by another CPU that changed the page tables this CPU may be using (TlbShootdown); cleared here
+    // once the stale translations are gone.
+    public int TlbFlushPending;
+    public ulong TlbShootdowns;
+    public int UserThreads;             // user threads placed on this CPU (ThreadPlacement)
+
     // Statistics: every entry into the kernel on this CPU, and the timer interrupts among them.
     public ulong KernelEntries;
     public ulong TimerInterrupts;
