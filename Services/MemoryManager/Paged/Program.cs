@@ -1,0 +1,3 @@
+using Kitten.MemoryManager;
+
+return MemoryManagerService.Run("memory-paged", args, new PagedPolicy());
