@@ -16,8 +16,19 @@ internal static unsafe class UserReturn
         Thread* thread = CpuLocal.Current->Running;
         if (thread->Owner == 0)
             return context;
+        // Nearly every return finds nothing to do: no signal pending, no mask to restore, no call to
+        // restart. That is decided here, inline, without a lock (a signal queued after this look comes
+        // with an interrupt whose own return to user space delivers it).
         if (thread->KillStatus == 0)
+        {
+            if (thread->Signals.Pending.Set == 0 && !thread->Signals.RestoreSavedMask
+                && Process.Of(thread).Signals.Shared.Set == 0 && !Signals.RestartErrno.IsRestartCode((long)context->Rax))
+            {
+                thread->SyscallNumber = -1;
+                return context;
+            }
             Signaling.DeliverPending(thread, context);
+        }
         if (thread->KillStatus != 0)
             RedirectToExit(thread, context, thread->KillStatus);
         return context;
