@@ -22,6 +22,7 @@ internal sealed unsafe class Process
     public FileSystem.DirectoryNode Cwd;      // held open (Node.Open) while it is the working directory
     public Kitten.Kernel.Signals.ProcessSignals Signals;
     public Sync.SpinLock SignalLock;
+    public Ipc.ProcessIpc* Ipc;             // its IPC handles and held calls (Kernel/Ipc); null until its first IPC call
     public int ProcessGroup;
     public int Session;
     public int Cpu;

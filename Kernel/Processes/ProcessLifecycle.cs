@@ -182,6 +182,7 @@ internal static unsafe class ProcessLifecycle
         thread->FsBase = 0;
         Cpu.WriteCr3(program.Memory.Cr3);
         Cpu.WriteMsr(0xC0000100, 0);
+        Ipc.IpcTeardown.ProcessEnding(process);
         old.Destroy();
         process.Files.CloseOnExec();
         process.Signals.ResetForExec();
@@ -208,6 +209,8 @@ internal static unsafe class ProcessLifecycle
         Process process = Process.Current;
         Thread* thread = CpuLocal.Current->Running;
         process.WaitStatus = waitStatus;
+        Ipc.IpcTeardown.ThreadEnding(thread);
+        Ipc.IpcTeardown.ProcessEnding(process);
 
         // Off the process's page tables before they go.
         Cpu.DisableInterrupts();

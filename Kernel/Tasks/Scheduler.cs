@@ -10,7 +10,7 @@ using Kitten.Kernel.Sync;
 
 namespace Kitten.Kernel.Tasks;
 
-internal static unsafe class Scheduler
+internal static unsafe partial class Scheduler
 {
     private static ulong s_sliceTicks;
     private static bool s_tscDeadline;
