@@ -23,12 +23,7 @@ internal unsafe struct Endpoint
 
     public static Endpoint* Create(ProcessIpc* owner)
     {
-        Endpoint* e = (Endpoint*)IpcPlatform.AllocateZeroed((ulong)sizeof(Endpoint));
-        if (e == null)
-            return null;
-        e->Header.Type = IpcObjectType.Endpoint;
-        e->Header.Owner = owner;
-        return e;
+        return (Endpoint*)IpcObject.Allocate((ulong)sizeof(Endpoint), IpcObjectType.Endpoint, owner);
     }
 
     // A sender (its message in its Registers, its parts captured) meets the endpoint. On Delivered, returns

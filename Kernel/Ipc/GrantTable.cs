@@ -17,11 +17,9 @@ internal static unsafe class GrantTable
 
     public static Grant* Create(ProcessIpc* owner, nint granter, ulong start, ulong length, int maxProt)
     {
-        Grant* g = (Grant*)IpcPlatform.AllocateZeroed((ulong)sizeof(Grant));
+        var g = (Grant*)IpcObject.Allocate((ulong)sizeof(Grant), IpcObjectType.Grant, owner);
         if (g == null)
             return null;
-        g->Header.Type = IpcObjectType.Grant;
-        g->Header.Owner = owner;
         g->Id = s_nextId++;
         g->Granter = granter;
         g->Start = start;

@@ -8,6 +8,7 @@ internal static unsafe class HeldCalls
     // The server thread took the caller's call (its message is delivered).
     public static void Take(ThreadIpc* server, ThreadIpc* caller)
     {
+        server->HeldCallGone = false;
         caller->Wait = IpcWait.Reply;
         caller->Completed = false;
         caller->HeldBy = server;
@@ -16,11 +17,15 @@ internal static unsafe class HeldCalls
         ProcessIpc.LinkHeld(server->Process, caller);
     }
 
-    // Whoever held the call lets go of it; the caller is no longer waiting for a reply.
-    public static void Detach(ThreadIpc* caller)
+    // Whoever held the call lets go of it; the caller is no longer waiting for a reply. gone: because the
+    // caller gave up (the server thread's REPLY will say ECONNRESET).
+    public static void Detach(ThreadIpc* caller, bool gone)
     {
         if (caller->HeldBy != null)
+        {
             caller->HeldBy->HeldCall = null;
+            caller->HeldBy->HeldCallGone = gone;
+        }
         caller->HeldBy = null;
         if (caller->SavedAs != null)
             caller->SavedAs->Caller = null;
@@ -33,7 +38,7 @@ internal static unsafe class HeldCalls
     // replier switches to it or wakes it).
     public static void Answer(ThreadIpc* replier, Arch.X64.InterruptContext* registers, ThreadIpc* caller)
     {
-        Detach(caller);
+        Detach(caller, gone: false);
         MessageTransfer.Deliver(replier, registers, caller, caller->Registers, 0, 0);
         caller->Completed = true;
     }
@@ -41,7 +46,7 @@ internal static unsafe class HeldCalls
     // The call will not be answered: the caller gets ECONNRESET.
     public static void Drop(ThreadIpc* caller)
     {
-        Detach(caller);
+        Detach(caller, gone: false);
         IpcWaits.Finish(caller, -LinuxAbi.Errno.ECONNRESET);
     }
 

@@ -17,13 +17,16 @@ internal static unsafe class IpcGrants
     private static int s_pendingCount;
     private static bool s_pendingOverflow;
 
+    public static void Initialize()
+    {
+        s_pending = (ulong*)IpcPlatform.AllocateZeroed(PendingCapacity * sizeof(ulong));
+    }
+
     public static void UnmapFromSpace(nint space, ulong address, ulong length)
     {
         ProcessMemory memory = ProcessMemory.FromHandle(space);
         memory.ClearGrantPages(address, length);
         ulong root = memory.Cr3;
-        if (s_pending == null)
-            s_pending = (ulong*)IpcPlatform.AllocateZeroed(PendingCapacity * sizeof(ulong));
         for (int i = 0; i < s_pendingCount; i++)
         {
             if (s_pending[i] == root)
@@ -79,7 +82,7 @@ internal static unsafe class IpcGrants
                 result = t->Process->Handles.Install(new Capability { Object = &grant->Header, Rights = rights });
             }
             if (result < 0)
-                IpcPlatform.Free(grant);
+                IpcObject.Discard(&grant->Header);
             else
                 GrantTable.Publish(grant);
         }

@@ -28,7 +28,7 @@ internal static unsafe class IpcHandles
             uint rights = type == IpcObjectType.Endpoint ? IpcRights.NewEndpoint : IpcRights.NewNotification;
             result = t->Process->Handles.Install(new Capability { Object = o, Rights = rights });
             if (result < 0)
-                IpcPlatform.Free(o);
+                IpcObject.Discard(o);
         }
         IpcLock.Release();
         return IpcKernel.Result(c, result);

@@ -18,6 +18,8 @@ internal static unsafe class IpcKernel
         IpcPlatform.Wake = &Wake;
         GrantTable.UnmapFromSpace = &IpcGrants.UnmapFromSpace;
         TlbShootdown.Initialize();
+        IpcGrants.Initialize();
+        NameRegistry.Prepare();
     }
 
     private static void* Allocate(ulong size) => KernelHeap.AllocateZeroed(size);

@@ -82,6 +82,7 @@ internal static unsafe class IpcMessaging
         IpcLock.Acquire();
         error = t->Process->Handles.Lookup((long)c->Rdi, IpcObjectType.Endpoint, IpcRights.Receive, out Capability* capability);
         ThreadIpc* answered = null;
+        t->HeldCallGone = false;
         if (error == 0 && t->HeldCall != null)
         {
             if (reply)
@@ -142,7 +143,11 @@ internal static unsafe class IpcMessaging
         {
             caller = t->HeldCall;
             if (caller == null)
-                return Abort(t, c, -Errno.EINVAL);
+            {
+                bool gone = t->HeldCallGone;
+                t->HeldCallGone = false;
+                return Abort(t, c, gone ? -Errno.ECONNRESET : -Errno.EINVAL);
+            }
         }
         else
         {
@@ -197,7 +202,7 @@ internal static unsafe class IpcMessaging
                 caller->SavedAs = null;
                 caller->HeldBy = t;
                 t->HeldCall = caller;
-                IpcPlatform.Free(saved);
+                IpcObject.Discard(&saved->Header);
             }
         }
         IpcLock.Release();

@@ -15,6 +15,28 @@ internal unsafe struct IpcObject
     public int References;
     public ProcessIpc* Owner;    // the process holding the owner handle; null once dead
 
+    // Objects allocated and not yet freed, for leak checks.
+    public static int Live;
+
+    // A new object of `size` bytes (its type's struct), with no references yet.
+    public static IpcObject* Allocate(ulong size, IpcObjectType type, ProcessIpc* owner)
+    {
+        var o = (IpcObject*)IpcPlatform.AllocateZeroed(size);
+        if (o == null)
+            return null;
+        o->Type = type;
+        o->Owner = owner;
+        Live++;
+        return o;
+    }
+
+    // Frees an object that never got a reference (its creation failed half-way).
+    public static void Discard(IpcObject* o)
+    {
+        Live--;
+        IpcPlatform.Free(o);
+    }
+
     public static void Retain(IpcObject* o) => o->References++;
 
     // Drops one reference; frees the object with the last one.
@@ -24,6 +46,7 @@ internal unsafe struct IpcObject
             return;
         if (o->Type == IpcObjectType.Reply)
             SavedReply.LastReferenceGone((SavedReply*)o);
+        Live--;
         IpcPlatform.Free(o);
     }
 }

@@ -56,15 +56,19 @@ internal static unsafe class NameRegistry
         return true;
     }
 
+    // The table, allocated once (at start-up in the kernel, so that it never counts as a process's leftover).
+    public static bool Prepare()
+    {
+        if (s_entries == null)
+            s_entries = (NameEntry*)IpcPlatform.AllocateZeroed((ulong)(Capacity * sizeof(NameEntry)));
+        return s_entries != null;
+    }
+
     // 0, -EEXIST, -ENOSPC, -ENOMEM. The name must be valid. Wakes the lookups that wait.
     public static int Register(byte* name, int length, Endpoint* endpoint)
     {
-        if (s_entries == null)
-        {
-            s_entries = (NameEntry*)IpcPlatform.AllocateZeroed((ulong)(Capacity * sizeof(NameEntry)));
-            if (s_entries == null)
-                return -Errno.ENOMEM;
-        }
+        if (!Prepare())
+            return -Errno.ENOMEM;
         if (Find(name, length) != null)
             return -Errno.EEXIST;
         for (int i = 0; i < Capacity; i++)

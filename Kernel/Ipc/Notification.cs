@@ -14,12 +14,7 @@ internal unsafe struct Notification
 
     public static Notification* Create(ProcessIpc* owner)
     {
-        Notification* n = (Notification*)IpcPlatform.AllocateZeroed((ulong)sizeof(Notification));
-        if (n == null)
-            return null;
-        n->Header.Type = IpcObjectType.Notification;
-        n->Header.Owner = owner;
-        return n;
+        return (Notification*)IpcObject.Allocate((ulong)sizeof(Notification), IpcObjectType.Notification, owner);
     }
 
     // 0, or -EPIPE if the waiter's side is gone. A waiting thread gets the word (in RSI) and is woken.

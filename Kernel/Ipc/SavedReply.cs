@@ -17,11 +17,9 @@ internal unsafe struct SavedReply
         ThreadIpc* caller = server->HeldCall;
         if (caller == null)
             return null;
-        SavedReply* reply = (SavedReply*)IpcPlatform.AllocateZeroed((ulong)sizeof(SavedReply));
+        var reply = (SavedReply*)IpcObject.Allocate((ulong)sizeof(SavedReply), IpcObjectType.Reply, server->Process);
         if (reply == null)
             return null;
-        reply->Header.Type = IpcObjectType.Reply;
-        reply->Header.Owner = server->Process;
         reply->Caller = caller;
         server->HeldCall = null;
         caller->HeldBy = null;

@@ -32,8 +32,10 @@ internal unsafe struct ThreadIpc
     public ulong Deadline;              // TSC; 0 for none
     public ulong SendBadge;             // queued as a sender: the badge of the handle it used
 
-    // As a server: the call this thread took and has not answered (the caller's state).
+    // As a server: the call this thread took and has not answered (the caller's state); HeldCallGone once
+    // its caller stopped waiting (a REPLY then says ECONNRESET rather than EINVAL), until the next receive.
     public ThreadIpc* HeldCall;
+    public bool HeldCallGone;
 
     // As a caller whose call was taken: who holds it (a server thread, or a saved reply) and the server
     // process, in whose list of held calls it is linked.
@@ -112,7 +114,7 @@ internal static unsafe class IpcWaits
                 Leave(t);
                 break;
             case IpcWait.Reply:
-                HeldCalls.Detach(t);
+                HeldCalls.Detach(t, gone: true);
                 break;
         }
     }

@@ -25,9 +25,9 @@ internal sealed unsafe partial class ProcessMemory
 
     // ---- granter ----
 
-    // Records the physical pieces behind [start, end) in the grant. The range must be committed anonymous or
-    // stack memory of this space that allows prot: 0, -EFAULT (not all mapped), -EACCES (allows less),
-    // -EINVAL (another kind of area), -ENOMEM (too many pieces).
+    // Records the physical pieces behind [start, end) in the grant. The range must be committed memory of
+    // this space's own (not a grant mapping) that allows prot: 0, -EFAULT (not all mapped), -EACCES (allows
+    // less), -EINVAL (a grant mapping), -ENOMEM (too many pieces).
     public int DescribeForGrant(ulong start, ulong end, int prot, Grant* grant)
     {
         if (!Covered(start, end))
@@ -37,7 +37,7 @@ internal sealed unsafe partial class ProcessMemory
             Vma vma = Areas.At(i);
             if (!vma.Committed)
                 return -Errno.EFAULT;
-            if (vma.Kind != VmaKind.Anonymous && vma.Kind != VmaKind.Stack)
+            if (vma.Kind == VmaKind.Grant)
                 return -Errno.EINVAL;
             if ((vma.Prot & prot) != prot)
                 return -Errno.EACCES;
