@@ -6,17 +6,6 @@
 
 BENCH_OUT="$KITTEN_ROOT/Bench/out"
 
-# write_bench_json NAME key=value...: a flat JSON object of integer figures.
-write_bench_json() {
-    local name="$1"; shift
-    mkdir -p "$BENCH_OUT"
-    local json="{\"benchmark\": \"$name\"" pair
-    for pair in "$@"; do
-        json+=", \"${pair%%=*}\": ${pair#*=}"
-    done
-    echo "$json}" >"$BENCH_OUT/$name.json"
-}
-
 bench_boot() {
     local log
     log="$(mktemp)"
@@ -68,19 +57,77 @@ bench_memory() {
     echo "$line"
 }
 
-# bench_figure_linux NAME KEY [--smp N] [--mem MB] PROGRAM [ARGS...]: runs PROGRAM on the Linux baseline
-# (Build/linux.sh) under -icount and prints the number KEY=N of its "bench-result NAME ..." line.
-bench_figure_linux() {
-    local name="$1" key="$2"; shift 2
-    local output value
+# bench_run_linux NAME [--smp N] [--timeout S] PROGRAM [ARGS...]: the program's output on the Linux
+# baseline (Build/linux.sh) under -icount; the benchmark fails if the run does.
+bench_run_linux() {
+    local name="$1"; shift
+    local output
     output="$(linux_run --icount "$@")" || die "bench $name: the Linux run failed"
-    value="$(printf '%s\n' "$output" | grep "^bench-result $name " | grep -o " $key=[0-9]*" | head -n 1 | cut -d= -f2)" || true
-    [ -n "$value" ] || die "bench $name: the program printed no $key: $output"
+    printf '%s\n' "$output"
+}
+
+# bench_run_kitten NAME [--smp N] [--csharp] PROGRAM [ARGS...]: boots Kitten under -icount with every
+# benchmark program at /bench/NAME (and with --csharp every C# program at /csharp/NAME) and PROGRAM as
+# the first process; prints the console.
+bench_run_kitten() {
+    local name="$1"; shift
+    local smp=1 csharp=0
+    while [ $# -gt 0 ]; do
+        case "$1" in
+            --smp) smp="$2"; shift 2 ;;
+            --csharp) csharp=1; shift ;;
+            *) break ;;
+        esac
+    done
+    with_build_lock build_userland
+    local adds=() program output
+    for program in $(userland_bench_names); do
+        adds+=(--add "$USERLAND_OUT/bench/$program:/bench/$program")
+    done
+    if [ $csharp -eq 1 ]; then
+        with_build_lock build_csharp_programs
+        mapfile -t -O ${#adds[@]} adds < <(csharp_image_adds)
+    fi
+    output="$(./kitten boot --icount --smp "$smp" --timeout 1800 "${adds[@]}" --exec "$@" 2>&1)" \
+        || { printf '%s\n' "$output" >&2; die "bench $name: the Kitten run failed"; }
+    printf '%s\n' "$output" | tr -d '\r'
+}
+
+# bench_value NAME OUTPUT PREFIX KEY: the number KEY=N on the first line of OUTPUT that starts with
+# PREFIX (e.g. "bench-result syscall "); the benchmark fails if there is none.
+bench_value() {
+    local name="$1" output="$2" prefix="$3" key="$4" value
+    value="$(printf '%s\n' "$output" | grep -a "^$prefix" | grep -o " $key=-\?[0-9]*" | head -n 1 | cut -d= -f2)" || true
+    [ -n "$value" ] || { printf '%s\n' "$output" >&2; die "bench $name: no $key on a line starting '$prefix'"; }
     echo "$value"
 }
 
-# bench_compare NAME [kitten=N] linux=N [key=N...]: the closing line and Bench/out/NAME.json. With both
-# kernels' figures it adds their ratio, linux/kitten (above 1: Kitten is cheaper by that factor).
+# write_bench_json NAME key=value...: a flat JSON object; integers stay numbers, anything else becomes a
+# string (the definitions of the figures).
+write_bench_json() {
+    local name="$1"; shift
+    mkdir -p "$BENCH_OUT"
+    local json="{\"benchmark\": \"$name\"" pair value
+    for pair in "$@"; do
+        value="${pair#*=}"
+        if [[ "$value" =~ ^-?[0-9]+$ ]]; then
+            json+=", \"${pair%%=*}\": $value"
+        else
+            value="${value//\\/\\\\}"
+            json+=", \"${pair%%=*}\": \"${value//\"/\\\"}\""
+        fi
+    done
+    echo "$json}" >"$BENCH_OUT/$name.json"
+}
+
+# bench_ratio LINUX KITTEN: linux/kitten with 3 decimals ("inf" when Kitten's figure is 0 and Linux's
+# is not; above 1: Kitten is cheaper by that factor).
+bench_ratio() {
+    awk -v l="$1" -v k="$2" 'BEGIN { if (k == 0) print (l == 0 ? "1.000" : "inf"); else printf "%.3f\n", l / k }'
+}
+
+# bench_compare NAME kitten=N [linux=N] [key=N...]: the closing line and Bench/out/NAME.json. With both
+# kernels' figures it adds their ratio, linux/kitten.
 bench_compare() {
     local name="$1"; shift
     local pair kitten="" linux="" figures=()
@@ -90,34 +137,10 @@ bench_compare() {
             linux=*) linux="${pair#linux=}"; figures+=("$pair") ;;
         esac
     done
-    if [ -n "$kitten" ] && [ -n "$linux" ]; then
-        figures+=("ratio=$(awk -v k="$kitten" -v l="$linux" 'BEGIN { printf "%.3f", l / k }')")
-    fi
-    # The JSON holds integers only; the ratio is derived from them.
+    [ -n "$kitten" ] && [ -n "$linux" ] && figures+=("ratio=$(bench_ratio "$linux" "$kitten")")
+    # The JSON holds the integers; the ratio is derived from them.
     write_bench_json "$name" "$@"
     echo "bench $name: ${figures[*]}"
-}
-
-# bench_figure_kitten NAME KEY [--smp N] PROGRAM [ARGS...]: boots Kitten under -icount with every
-# benchmark program at /bench/NAME and runs PROGRAM as the first process; prints the number KEY=N of its
-# "bench-result NAME ..." line.
-bench_figure_kitten() {
-    local name="$1" key="$2"; shift 2
-    local smp=1
-    if [ "${1:-}" = "--smp" ]; then
-        smp="$2"
-        shift 2
-    fi
-    with_build_lock build_userland
-    local adds=() program output value
-    for program in $(userland_bench_names); do
-        adds+=(--add "$USERLAND_OUT/bench/$program:/bench/$program")
-    done
-    output="$(./kitten boot --icount --smp "$smp" --timeout 1800 "${adds[@]}" --exec "$@" 2>&1)" \
-        || { printf '%s\n' "$output" >&2; die "bench $name: the Kitten run failed"; }
-    value="$(printf '%s\n' "$output" | tr -d '\r' | grep "^bench-result $name " | grep -o " $key=[0-9]*" | head -n 1 | cut -d= -f2)" || true
-    [ -n "$value" ] || die "bench $name: the program printed no $key on Kitten"
-    echo "$value"
 }
 
 # Null system call round trip (Userland/Bench/syscall.c), ticks per call on both kernels.
@@ -131,18 +154,143 @@ bench_syscall() {
         esac
         shift
     done
-    local kitten linux=""
-    kitten="$(bench_figure_kitten syscall ticks_per_call --smp "$smp" /bench/syscall)"
-    [ $linux_too -eq 1 ] && linux="$(bench_figure_linux syscall ticks_per_call --smp "$smp" /bench/syscall)"
+    local output kitten linux=""
+    output="$(bench_run_kitten syscall --smp "$smp" /bench/syscall)" || exit 1
+    kitten="$(bench_value syscall "$output" "bench-result syscall " ticks_per_call)" || exit 1
+    if [ $linux_too -eq 1 ]; then
+        output="$(bench_run_linux syscall --smp "$smp" /bench/syscall)" || exit 1
+        linux="$(bench_value syscall "$output" "bench-result syscall " ticks_per_call)" || exit 1
+    fi
     bench_compare syscall "kitten=$kitten" ${linux:+"linux=$linux"} "cpus=$smp"
 }
 
-# fork + execve + wait4 of a static program that exits at once (Userland/Bench/spawn.c), 1000 times.
+# fork + execve + wait4 of a static program that exits at once (Userland/Bench/spawn.c), 1000 times,
+# ticks per launch on both kernels.
+SPAWN_COUNT=1000
 bench_spawn() {
-    local kitten
-    kitten="$(bench_figure_kitten spawn ticks_per_spawn /bench/spawn 1000 /bench/exit)"
-    write_bench_json spawn "ticks_per_spawn=$kitten"
-    echo "bench spawn: ticks_per_spawn=$kitten"
+    local output kitten linux
+    output="$(bench_run_kitten spawn /bench/spawn "$SPAWN_COUNT" /bench/exit)" || exit 1
+    kitten="$(bench_value spawn "$output" "bench-result spawn " ticks_per_spawn)" || exit 1
+    output="$(bench_run_linux spawn spawn "$SPAWN_COUNT" /bench/exit)" || exit 1
+    linux="$(bench_value spawn "$output" "bench-result spawn " ticks_per_spawn)" || exit 1
+    bench_compare spawn "kitten=$kitten" "linux=$linux" "count=$SPAWN_COUNT"
+}
+
+# OS noise by Fixed Work Quanta (Userland/Bench/fwq.c, where the figures and their correction for
+# QEMU's shared clock are defined): one worker per CPU on 4 CPUs, 10,000 counted quanta each, on both
+# kernels. The raw per-quantum output goes to Bench/out/noise-KERNEL.txt and the picture of both to
+# Bench/out/noise.png (Bench/Plot).
+NOISE_CPUS=4
+NOISE_QUANTA=10000
+NOISE_DEFINITION="ticks are TSC ticks (instructions under QEMU -icount) per quantum of 2^14 passes of the FWQ loop, without the instructions the other CPUs' workers executed meanwhile (QEMU runs the CPUs in turn on one clock); min is the fastest quantum during which no other worker ran"
+NOISE_PPM_DEFINITION="sum over all quanta of (ticks - min), divided by the sum of the quanta's raw ticks, in parts per million: the kernel's share of all CPUs' time"
+NOISE_DETOUR_DEFINITION="max_detour: the largest quantum minus min, in ticks, over all CPUs (on several CPUs it includes kernel work any CPU did during that quantum)"
+bench_noise() {
+    local kitten linux
+    kitten="$(bench_run_kitten noise --smp "$NOISE_CPUS" /bench/fwq -n "$NOISE_QUANTA" -r)" || exit 1
+    linux="$(bench_run_linux noise --smp "$NOISE_CPUS" --timeout 1200 fwq -n "$NOISE_QUANTA" -r)" || exit 1
+    mkdir -p "$BENCH_OUT"
+    printf '%s\n' "$kitten" >"$BENCH_OUT/noise-kitten.txt"
+    printf '%s\n' "$linux" >"$BENCH_OUT/noise-linux.txt"
+    local figures=() kernel output key value
+    for kernel in kitten linux; do
+        output="$(cat "$BENCH_OUT/noise-$kernel.txt")"
+        for key in noise_ppm max_detour min noise_ppb; do
+            value="$(bench_value noise "$output" "bench-result fwq " "$key")" || exit 1
+            figures+=("${kernel}_$key=$value")
+        done
+    done
+    bench_plot fwq "$BENCH_OUT/noise.png" "Kitten.Cosmos=$BENCH_OUT/noise-kitten.txt" "Linux=$BENCH_OUT/noise-linux.txt"
+    write_bench_json noise "${figures[@]}" "cpus=$NOISE_CPUS" "quanta_per_cpu=$NOISE_QUANTA" \
+        "definition_ticks=$NOISE_DEFINITION" "definition_noise_ppm=$NOISE_PPM_DEFINITION" \
+        "definition_max_detour=$NOISE_DETOUR_DEFINITION" "plot=Bench/out/noise.png"
+    note "max detour = largest quantum minus the fastest undisturbed quantum, in ticks; plot: Bench/out/noise.png"
+    echo "bench noise: ${figures[0]} ${figures[4]} ${figures[1]} ${figures[5]}"
+}
+
+# bench_plot KIND OUTPUT.png TITLE=FILE...: draws with Bench/Plot (ScottPlot, headless).
+bench_plot() {
+    with_build_lock run_step "dotnet build Bench/Plot" dotnet build "$KITTEN_ROOT/Bench/Plot/Plot.csproj" -c Release --nologo
+    run_step "plot $2" dotnet "$KITTEN_ROOT/Bench/Plot/bin/Release/net10.0/Plot.dll" "$@"
+}
+
+# C# start-up and compute (Userland/CSharp): the same NativeAOT binaries on both kernels, 1 CPU.
+# Start-up: /bench/startup reads the TSC and execs Hello, which reads it again once its first line is
+# written (Userland/Bench/startup.c); the figure is the difference. Compute: Userland/CSharp/Compute's
+# own count of the ticks of its matrix multiplies (N=256, 4 times).
+CSHARP_STARTUP_DEFINITION="ticks from the TSC read just before execve of Hello (/bench/startup) to the TSC read just after Hello's first output line was written"
+bench_csharp() {
+    local kernel output first exec startup compute figures=()
+    for kernel in kitten linux; do
+        if [ "$kernel" = kitten ]; then
+            output="$(bench_run_kitten csharp --csharp /bench/startup /csharp/Hello)" || exit 1
+        else
+            output="$(bench_run_linux csharp startup /csharp/Hello)" || exit 1
+        fi
+        first="$(bench_value csharp "$output" "bench-result csharp-startup " first_line_tsc)" || exit 1
+        exec="$(printf '%s\n' "$output" | grep -a '^args: ' | grep -o '\[exec_tsc=[0-9]*\]' | grep -o '[0-9]*')" || true
+        [ -n "$exec" ] || { printf '%s\n' "$output" >&2; die "bench csharp: Hello did not echo exec_tsc on $kernel"; }
+        startup=$((first - exec))
+        if [ "$kernel" = kitten ]; then
+            output="$(bench_run_kitten csharp --csharp /csharp/Compute)" || exit 1
+        else
+            output="$(bench_run_linux csharp /csharp/Compute)" || exit 1
+        fi
+        compute="$(bench_value csharp "$output" "bench-result csharp-compute " ticks)" || exit 1
+        figures+=("${kernel}_startup=$startup" "${kernel}_compute=$compute")
+    done
+    write_bench_json csharp "${figures[@]}" "definition_startup=$CSHARP_STARTUP_DEFINITION" \
+        "definition_compute=ticks of 4 multiplies of 256x256 doubles (Userland/CSharp/Compute), 1 CPU"
+    echo "bench csharp: ${figures[0]} ${figures[2]} ${figures[1]} ${figures[3]}"
+}
+
+# bench_json_value NAME KEY: an integer of Bench/out/NAME.json, or nothing.
+bench_json_value() {
+    grep -o "\"$2\": -\?[0-9]*" "$BENCH_OUT/$1.json" 2>/dev/null | grep -o -- '-\?[0-9]*$' || true
+}
+
+# bench_goal_row LABEL KITTEN LINUX GOAL TEST: one line of the table. TEST is an awk condition on k
+# (Kitten's figure), l (Linux's) and r (l / k); BENCH_MET counts the goals met.
+bench_goal_row() {
+    local label="$1" kitten="$2" linux="$3" goal="$4" test="$5" ratio="-" met="no"
+    if [ -z "$kitten" ] || [ -z "$linux" ]; then
+        kitten="${kitten:-failed}" linux="${linux:-failed}" met="unknown"
+    else
+        ratio="$(bench_ratio "$linux" "$kitten")"
+        if awk -v k="$kitten" -v l="$linux" "BEGIN { r = (k == 0 ? (l == 0 ? 1 : 1e300) : l / k); exit !($test) }"; then
+            met="yes"
+            BENCH_MET=$((BENCH_MET + 1))
+        fi
+    fi
+    printf '%-26s %14s %14s %9s  %-34s %s\n' "$label" "$kitten" "$linux" "$ratio" "$goal" "$met"
+}
+
+# Every comparison with Linux, then one table: each figure of both kernels, their ratio (Linux/Kitten)
+# and the goal of issue 5. A benchmark that fails shows as "failed" and the others still run.
+bench_all() {
+    local name failed=()
+    for name in syscall spawn noise csharp; do
+        rm -f "$BENCH_OUT/$name.json"
+        ( "bench_$name" ) || failed+=("$name")
+    done
+    BENCH_MET=0
+    echo
+    printf '%-26s %14s %14s %9s  %-34s %s\n' benchmark Kitten Linux ratio goal met?
+    bench_goal_row "syscall (ticks/call)" "$(bench_json_value syscall kitten)" "$(bench_json_value syscall linux)" \
+        "Linux/Kitten >= 2" "r >= 2"
+    bench_goal_row "spawn (ticks/spawn)" "$(bench_json_value spawn kitten)" "$(bench_json_value spawn linux)" \
+        "Linux/Kitten >= 5" "r >= 5"
+    bench_goal_row "noise (ppb)" "$(bench_json_value noise kitten_noise_ppb)" "$(bench_json_value noise linux_noise_ppb)" \
+        "Kitten 100x lower" "r >= 100"
+    bench_goal_row "max detour (ticks)" "$(bench_json_value noise kitten_max_detour)" "$(bench_json_value noise linux_max_detour)" \
+        "Kitten 10x shorter" "r >= 10"
+    bench_goal_row "C# start-up (ticks)" "$(bench_json_value csharp kitten_startup)" "$(bench_json_value csharp linux_startup)" \
+        "Kitten faster" "k < l"
+    bench_goal_row "C# compute (ticks)" "$(bench_json_value csharp kitten_compute)" "$(bench_json_value csharp linux_compute)" \
+        "within 1% of Linux" "(k - l) <= l / 100 && (l - k) <= l / 100"
+    write_bench_json all "goals_met=$BENCH_MET" "goals=6" "failed=${failed[*]-}"
+    echo "bench all: goals_met=$BENCH_MET goals=6${failed[0]+ failed=$(IFS=,; echo "${failed[*]}")}"
+    [ ${#failed[@]} -eq 0 ]
 }
 
 bench_main() {
@@ -155,8 +303,10 @@ bench_main() {
         detour) bench_detour ;;
         memory) bench_memory ;;
         syscall) with_build_lock linux_prepare; bench_syscall "$@" ;;
-        spawn) bench_spawn ;;
-        "") die "bench: name a benchmark (boot, detour, memory, syscall, spawn)" ;;
-        *) die "bench: unknown benchmark '$name' (known: boot, detour, memory, syscall, spawn)" ;;
+        spawn|noise|csharp|all)
+            [ $# -eq 0 ] || die "bench $name: unexpected argument '$1'"
+            with_build_lock linux_prepare; "bench_$name" ;;
+        "") die "bench: name a benchmark (boot, detour, memory, syscall, spawn, noise, csharp, all)" ;;
+        *) die "bench: unknown benchmark '$name' (known: boot, detour, memory, syscall, spawn, noise, csharp, all)" ;;
     esac
 }

@@ -87,14 +87,15 @@ prepare_image() {
 
 # Everything after `--exec` is the program and its arguments; they reach the kernel as words after a lone
 # `--`, each percent-encoded (RFC 3986, 2.1) so that spaces, quotes and GRUB's special characters survive
-# (Kernel/Boot/InitProgram.cs decodes them). An empty argument is sent as `%-`.
+# (Kernel/Boot/InitProgram.cs decodes them). An empty argument is sent as `%-`. A hyphen is encoded too:
+# GRUB's multiboot2 command took a word such as `-n` for an option of its own and dropped it.
 percent_encode() {
     local text="$1" out="" c hex i
     [ -z "$text" ] && { echo "%-"; return; }
     for ((i = 0; i < ${#text}; i++)); do
         c="${text:i:1}"
         case "$c" in
-            [A-Za-z0-9._/=:,+@-]) out+="$c" ;;
+            [A-Za-z0-9._/=:,+@]) out+="$c" ;;
             *) printf -v hex '%%%02X' "'$c"; out+="$hex" ;;
         esac
     done

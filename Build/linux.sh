@@ -117,15 +117,19 @@ linux_fetch_kernel() {
     note "Linux baseline: $(cat "$LINUX_VERSION_FILE")"
 }
 
-# The initramfs (cpio newc, uncompressed: nothing to decompress at boot): /init and /bench/NAME for each
-# benchmark. Replaced only when its bytes change.
+# The initramfs (cpio newc, uncompressed: nothing to decompress at boot): /init, /bench/NAME for each
+# benchmark and /csharp/NAME for each C# program (Build/csharp.sh), where Kitten's image has them too.
+# Replaced only when its bytes change.
 linux_build_initramfs() {
     rm -rf "$LINUX_INITRAMFS_ROOT"
-    mkdir -p "$LINUX_INITRAMFS_ROOT/bench"
+    mkdir -p "$LINUX_INITRAMFS_ROOT/bench" "$LINUX_INITRAMFS_ROOT/csharp"
     cp -p "$USERLAND_OUT/linux-init/init" "$LINUX_INITRAMFS_ROOT/init"
     local name
     for name in $(userland_bench_names); do
         cp -p "$USERLAND_OUT/bench/$name" "$LINUX_INITRAMFS_ROOT/bench/$name"
+    done
+    for name in $(csharp_program_names); do
+        cp -p "$(csharp_program_path "$name")" "$LINUX_INITRAMFS_ROOT/csharp/$name"
     done
     (cd "$LINUX_INITRAMFS_ROOT" && find . -mindepth 1 | LC_ALL=C sort | \
         cpio -o -H newc --reproducible --quiet) >"$LINUX_INITRAMFS.new"
@@ -134,6 +138,7 @@ linux_build_initramfs() {
 
 linux_prepare() {
     build_userland
+    build_csharp_programs
     linux_fetch_kernel
     linux_build_initramfs
 }
@@ -165,7 +170,7 @@ parse_linux_options() {
 linux_check_program() {
     local program="${LINUX_PROGRAM[0]}"
     if [ ! -f "$LINUX_INITRAMFS_ROOT$program" ]; then
-        die "linux: no program $program in the initramfs (there: /init $(cd "$LINUX_INITRAMFS_ROOT" && echo bench/* | sed 's|bench/|/bench/|g'))"
+        die "linux: no program $program in the initramfs (there: /init $(cd "$LINUX_INITRAMFS_ROOT" && echo bench/* csharp/* | sed 's|\([a-z]*\)/|/\1/|g'))"
     fi
     local word
     for word in "${LINUX_PROGRAM[@]}"; do

@@ -47,3 +47,12 @@ build_userland() {
     done
     build_static_program "$KITTEN_ROOT/Userland/LinuxInit/init.c" "$USERLAND_OUT/linux-init/init"
 }
+
+userland_main() {
+    [ $# -eq 0 ] || die "build-bench: unexpected argument '$1'"
+    with_build_lock build_userland
+    local name
+    for name in $(userland_bench_names); do
+        echo "$USERLAND_OUT/bench/$name"
+    done
+}

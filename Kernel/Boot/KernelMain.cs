@@ -108,6 +108,7 @@ internal static unsafe class KernelMain
         TimeBase.Calibrate();
         Console.WriteLine($"cpu: local APIC id {LocalApic.Id} at 0x{LocalApic.PhysicalBase:x}, PIC masked");
         Scheduler.Initialize();
+        TlbShootdown.Initialize();
         Console.WriteLine($"time: TSC {TimeBase.TscHz / 1000} kHz{(TimeBase.InvariantTsc ? " (invariant)" : "")}, APIC timer {TimeBase.ApicTimerHz / 1000} kHz, {(Scheduler.UsesTscDeadline ? "TSC-deadline" : "one-shot")} mode, tickless");
 
         // From here on the boot code is a thread like any other, on CPU 0.

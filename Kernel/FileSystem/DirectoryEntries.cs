@@ -62,6 +62,23 @@ internal sealed partial class DirectoryNode
         _count++;
     }
 
+    // Adds an entry with a cookie the caller chose (a generated directory numbers its entries so that a
+    // listing comes out in their order: /proc's processes by PID). The cookie must be unused and larger
+    // than any that Append handed out; the table stays sorted by cookie.
+    private void InsertWithCookie(byte[] name, Node node, long cookie)
+    {
+        Append(name, node);
+        int index = _count - 1;
+        DirectoryEntry added = _entries[index];
+        added.Cookie = cookie;
+        while (index > 0 && _entries[index - 1].Cookie > cookie)
+        {
+            _entries[index] = _entries[index - 1];
+            index--;
+        }
+        _entries[index] = added;
+    }
+
     // Removes entry i, keeping the rest in cookie order; returns its node. The name is released.
     private Node RemoveAt(int index)
     {

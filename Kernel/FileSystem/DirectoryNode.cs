@@ -16,6 +16,8 @@ internal sealed partial class DirectoryNode : Node
     public DirectoryNode Parent { get; private set; }
     // The file system mounted on this directory, if any (FileSystemNamespace sets it).
     public FileSystemInstance MountedHere;
+    // For a generated directory (/proc): what keeps its entries up to date. Owned by the directory.
+    public DirectorySource Source;
 
     private int _subdirectories;
 
@@ -38,6 +40,15 @@ internal sealed partial class DirectoryNode : Node
 
     // The node named `name` here, or null. Does not cross mount points and knows nothing of "." and "..".
     public Node Lookup(ReadOnlySpan<byte> name)
+    {
+        if (Source != null && !Source.Update(this, name))
+            return null;
+        int index = IndexOf(name);
+        return index < 0 ? null : _entries[index].Node;
+    }
+
+    // The entry `name` as the table holds it, without asking a DirectorySource (which uses this).
+    internal Node Find(ReadOnlySpan<byte> name)
     {
         int index = IndexOf(name);
         return index < 0 ? null : _entries[index].Node;
@@ -223,6 +234,31 @@ internal sealed partial class DirectoryNode : Node
         return 0;
     }
 
+    // For a DirectorySource: adds a node the kernel made under `name` with the listing position `cookie`
+    // (see InsertWithCookie), ignoring the read-only flag. The name must not be taken.
+    internal void AttachAt(ReadOnlySpan<byte> name, Node node, long cookie)
+    {
+        InsertWithCookie(Bytes.ToArray(name), node, cookie);
+        node.Names++;
+        if (node is DirectoryNode child)
+        {
+            _subdirectories++;
+            child.Parent = this;
+            Hold();
+        }
+    }
+
+    // For a DirectorySource: removes the entry `name` (the node is freed once nothing uses it). False if
+    // there is none.
+    internal bool Detach(ReadOnlySpan<byte> name)
+    {
+        int index = IndexOf(name);
+        if (index < 0)
+            return false;
+        Drop(index);
+        return true;
+    }
+
     // Why looking `name` up here fails before any entry is compared: nothing is found in a removed
     // directory (ENOENT, lookup_one_qstr_excl's IS_DEADDIR test in Linux), and no name is longer than
     // NAME_MAX (ENAMETOOLONG, from the file system's own lookup). 0 if neither.
@@ -324,6 +360,9 @@ internal sealed partial class DirectoryNode : Node
         if (_entries != null)
             NodeMemory.Release(_entries);
         _entries = null;
+        if (Source != null)
+            NodeMemory.Release(Source);
+        Source = null;
         DirectoryNode parent = Parent;
         Parent = null;
         if (parent != null)

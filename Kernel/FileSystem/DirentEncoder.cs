@@ -26,6 +26,8 @@ internal static class DirentEncoder
     {
         if (directory.IsRemoved)
             return -Errno.ENOENT;
+        if (directory.Source != null && !directory.Source.UpdateAll(directory))
+            return -Errno.ENOENT;
         int written = 0;
         while (directory.ReadEntry(cookie, out DirectoryEntryView entry))
         {

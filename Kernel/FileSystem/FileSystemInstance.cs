@@ -7,9 +7,12 @@ namespace Kitten.Kernel.FileSystem;
 
 internal sealed class FileSystemInstance
 {
-    public readonly string Type;            // "tmpfs", "initramfs": what /proc/mounts would call it
+    public readonly string Type;            // "rootfs", "tmpfs", "proc", "sysfs": what /proc/mounts calls it
     public readonly ulong DeviceNumber;     // st_dev of every node (DeviceNumber.Make)
     public bool ReadOnly;
+    // The kernel makes the contents (proc, sysfs): ReadOnly refuses changes from programs, but the mount
+    // is "rw" in /proc/mounts, as on Linux, where these file systems decide file by file.
+    public bool KernelGenerated;
     public readonly DirectoryNode Root;
     // Where the instance is mounted (FileSystemNamespace sets it); null for the namespace's root.
     public DirectoryNode CoveredDirectory { get; internal set; }

@@ -75,6 +75,37 @@ internal sealed class FileTable
         return 0;
     }
 
+    // The lowest open descriptor above `fd`, or -1 (for /proc/<pid>/fd).
+    public int NextOpen(int fd)
+    {
+        bool interrupts = _lock.Acquire();
+        int next = -1;
+        for (int i = fd < 0 ? 0 : fd + 1; i < _files.Length; i++)
+        {
+            if (_files[i] != null)
+            {
+                next = i;
+                break;
+            }
+        }
+        _lock.Release(interrupts);
+        return next;
+    }
+
+    // Runs `describe` on descriptor fd's description while the table's lock keeps it from being closed
+    // (/proc/<pid>/fd/N, read by another process); -ENOENT if fd is not open. `describe` must not block.
+    public unsafe int Describe(int fd, delegate*<FileDescription, TextBuilder, int> describe, TextBuilder output)
+    {
+        bool interrupts = _lock.Acquire();
+        FileDescription file = fd >= 0 && fd < _files.Length ? _files[fd] : null;
+        int status = file == null ? -Errno.ENOENT : describe(file, output);
+        _lock.Release(interrupts);
+        return status;
+    }
+
+    // How many descriptors the table has room for now (FDSize in /proc/<pid>/status).
+    public int Capacity => _files.Length;
+
     public bool GetCloseOnExec(int fd) => fd >= 0 && fd < _files.Length && _closeOnExec[fd];
 
     public int SetCloseOnExec(int fd, bool value)

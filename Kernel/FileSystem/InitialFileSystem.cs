@@ -33,7 +33,7 @@ internal static unsafe class InitialFileSystem
         delegate*<ReadOnlySpan<byte>, string, void> onRefused)
     {
         report = default;
-        var fileSystem = new FileSystemInstance("initramfs", deviceNumber, 0, long.MaxValue, 0x1ED /* 0755 */);
+        var fileSystem = new FileSystemInstance("rootfs", deviceNumber, 0, long.MaxValue, 0x1ED /* 0755 */);
         var hardLinks = new HardLinkTable();
         if (archive != null)
         {

@@ -9,6 +9,8 @@ namespace Kitten.Kernel.FileSystem;
 internal sealed unsafe class NodeFile : FileDescription
 {
     public readonly Node Node;
+    // A generated file's text as this description last read it (GeneratedFile.ReadSnapshot).
+    private TextBuilder _snapshot;
 
     // node has been Open()ed for this description; Close() gives that back.
     public NodeFile(Node node, int flags)
@@ -35,7 +37,9 @@ internal sealed unsafe class NodeFile : FileDescription
         if (Node is DeviceNode device)
             return device.Read(offset, new Span<byte>(buffer, length), NonBlocking);
         bool interrupts = Vfs.Lock.Acquire();
-        long n = Node.Read(offset, new Span<byte>(buffer, length));
+        long n = Node is GeneratedFile generated
+            ? generated.ReadSnapshot(ref _snapshot, offset, new Span<byte>(buffer, length))
+            : Node.Read(offset, new Span<byte>(buffer, length));
         Vfs.Lock.Release(interrupts);
         return n;
     }
@@ -133,5 +137,7 @@ internal sealed unsafe class NodeFile : FileDescription
         bool interrupts = Vfs.Lock.Acquire();
         Node.Close();
         Vfs.Lock.Release(interrupts);
+        _snapshot?.Release();
+        _snapshot = null;
     }
 }

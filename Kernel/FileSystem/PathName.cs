@@ -1,5 +1,7 @@
-// getcwd(2): the absolute path of a directory, found by walking up its parents (and out of mounted
-// roots to their mount points) to the namespace root and reading each name in its parent.
+// Absolute paths of what the file system holds. getcwd(2): the path of a directory, found by walking up
+// its parents (and out of mounted roots to their mount points) to the namespace root and reading each
+// name in its parent. For /proc: the real path of a file named by a path (every symbolic link followed,
+// as /proc/<pid>/exe shows it), and a path of a file or device a descriptor has open.
 using System;
 using Kitten.Kernel.LinuxAbi;
 
@@ -43,5 +45,101 @@ internal static class PathName
             buffer[i] = buffer[position + i];
         buffer[length] = 0;
         return length + 1;
+    }
+
+    // Appends the absolute path of `path` (from `start`) with every symbolic link followed, as realpath(3)
+    // would give it: 0, or -errno if it does not resolve.
+    public static int OfFile(FileSystemNamespace space, DirectoryNode start, ReadOnlySpan<byte> path, TextBuilder output)
+    {
+        int links = PathResolver.MaxSymlinks;
+        while (true)
+        {
+            int error = PathResolver.WalkToLast(space, start, path, ref links, out PathParent last);
+            if (error != 0)
+                return error;
+            Node node = PathResolver.LastNode(space, ref last);
+            if (node == null)
+                return -Errno.ENOENT;
+            if (node is SymlinkNode link && last.Kind == LastComponent.Normal)
+            {
+                error = PathResolver.StartFollowing(link, ref links);
+                if (error != 0)
+                    return error;
+                start = last.Directory;
+                path = link.Target;
+                continue;
+            }
+            if (node is DirectoryNode directory)
+                return AppendDirectory(space, directory, output);
+            error = AppendDirectory(space, last.Directory, output);
+            if (error != 0)
+                return error;
+            if (last.Directory != space.Root)
+                output.Append('/');
+            output.Append(last.Name);
+            return 0;
+        }
+    }
+
+    // Appends a path that names `node` (an open file's): for a directory its own; for anything else the
+    // first name found for it in its file system, searched depth first. -ENOENT if it has none left (an
+    // unlinked file) or its file system is not mounted.
+    public static int OfNode(FileSystemNamespace space, Node node, TextBuilder output)
+    {
+        if (node is DirectoryNode directory)
+            return AppendDirectory(space, directory, output);
+        DirectoryNode root = node.FileSystem.Root;
+        DirectoryNode at = root;
+        long cookie = DirectoryNode.FirstEntryCookie;
+        if (AppendIfHere(space, at, node, output))
+            return 0;
+        while (true)
+        {
+            if (at.NextSubdirectory(ref cookie, out DirectoryNode child))
+            {
+                at = child;
+                cookie = DirectoryNode.FirstEntryCookie;
+                if (AppendIfHere(space, at, node, output))
+                    return 0;
+                continue;
+            }
+            if (at == root)
+                return -Errno.ENOENT;
+            DirectoryNode parent = at.Parent;
+            cookie = parent.CookieOf(at) + 1;
+            at = parent;
+        }
+    }
+
+    private static bool AppendIfHere(FileSystemNamespace space, DirectoryNode directory, Node node, TextBuilder output)
+    {
+        long cookie = DirectoryNode.FirstEntryCookie;
+        while (directory.ReadEntry(cookie, out DirectoryEntryView entry))
+        {
+            cookie = entry.NextCookie;
+            if (entry.Node != node)
+                continue;
+            int start = output.Length;
+            if (AppendDirectory(space, directory, output) != 0)
+            {
+                output.Truncate(start);
+                return false;
+            }
+            if (directory != space.Root)
+                output.Append('/');
+            output.Append(entry.Name);
+            return true;
+        }
+        return false;
+    }
+
+    private static int AppendDirectory(FileSystemNamespace space, DirectoryNode directory, TextBuilder output)
+    {
+        var buffer = new byte[PathResolver.PathMax];
+        int length = OfDirectory(space, directory, buffer);
+        if (length > 0)
+            output.Append(new ReadOnlySpan<byte>(buffer, 0, length - 1));
+        NodeMemory.Release(buffer);
+        return length < 0 ? length : 0;
     }
 }

@@ -29,7 +29,11 @@ internal static unsafe class Vfs
         dev.Attach("full"u8, new MemoryDevice(dev.FileSystem, MemoryDevice.Full));
         dev.Attach("random"u8, new MemoryDevice(dev.FileSystem, MemoryDevice.Random));
         dev.Attach("urandom"u8, new MemoryDevice(dev.FileSystem, MemoryDevice.URandom));
-        global::Kitten.Kernel.Console.WriteLine($"fs: / from the initial archive (read-only), tmpfs on /tmp ({tmpCapacity:size}), devices in /dev");
+        int proc = Namespace.MountAt("/proc"u8, Proc.ProcFileSystem.Create(new Proc.KernelProcSource(), Namespace.NewAnonymousDevice()));
+        int sys = Namespace.MountAt("/sys"u8, SysFs.SysFileSystem.Create(new SysFs.KernelSysSource(), Namespace.NewAnonymousDevice()));
+        if (proc != 0 || sys != 0)
+            global::Kitten.Kernel.Console.WriteLine($"fs: cannot mount /proc ({proc}) or /sys ({sys})");
+        global::Kitten.Kernel.Console.WriteLine($"fs: / from the initial archive (read-only), tmpfs on /tmp ({tmpCapacity:size}), devices in /dev, proc on /proc, sysfs on /sys");
     }
 
     private static long Now() => (long)LinuxAbi.TimeSyscalls.RealtimeNanoseconds;

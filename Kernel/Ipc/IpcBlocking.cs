@@ -43,7 +43,10 @@ internal static unsafe class IpcBlocking
     }
 
     // The thread's call is complete (results in its registers) and it runs again, in its own address space:
-    // an incoming long part is copied into its buffer. Returns its user registers.
+    // an incoming long part is copied into its buffer. Returns its user registers. The copy never waits
+    // (it may run under IpcLock, or on the stack of the thread that switched here): the buffer was checked
+    // and committed when the call was made (IpcKernel.BufferWritable); if another thread unmapped it since,
+    // the call says EFAULT.
     public static InterruptContext* Finish(Thread* thread, ThreadIpc* t)
     {
         InterruptContext* registers = IpcKernel.UserRegisters(thread);
@@ -51,7 +54,7 @@ internal static unsafe class IpcBlocking
         t->Deadline = 0;
         if (t->InLong != null)
         {
-            if (UserMemory.CopyOut(registers->Rbx, t->InLong, t->InLength) != 0)
+            if (UserMemory.CopyOutCommitted(registers->Rbx, t->InLong, t->InLength) != 0)
                 registers->Rax = unchecked((ulong)-Errno.EFAULT);
             IpcPlatform.Free(t->InLong);
             t->InLong = null;

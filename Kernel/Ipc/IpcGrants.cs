@@ -1,6 +1,10 @@
 // GRANT_CREATE, GRANT_MAP, GRANT_UNMAP, GRANT_REVOKE, and the TLB flushes revoking needs: pages leave a
 // grantee's page tables under IpcLock (UnmapFromSpace records the space), and once the lock is let go every
 // CPU that may cache them is flushed (UnlockAndFlush) before the revoking call returns.
+//
+// The calls that read or change the caller's own address space (CREATE reads its areas and page tables,
+// MAP and UNMAP change them) hold its process's memory lock, taken before IpcLock as mmap and munmap take
+// it before they revoke: another thread of the process may be mapping or unmapping at the same time.
 using Kitten.Kernel.Arch.X64;
 using Kitten.Kernel.LinuxAbi;
 using Kitten.Kernel.Processes;
@@ -69,7 +73,9 @@ internal static unsafe class IpcGrants
         if (c->Rdx > 3 || (prot != ProtRead && prot != (ProtRead | ProtWrite)) || length == 0
             || ((start | length) & (ProcessMemory.PageSize - 1)) != 0 || !UserMemory.IsUserRange(start, length))
             return IpcKernel.Fail(c, -Errno.EINVAL);
-        ProcessMemory memory = Process.Current.Memory;
+        Process process = Process.Current;
+        process.MemoryLock.Acquire();
+        ProcessMemory memory = process.Memory;
         IpcLock.Acquire();
         long result = -Errno.ENOMEM;
         Grant* grant = GrantTable.Create(t->Process, memory.Handle, start, length, prot);
@@ -87,6 +93,7 @@ internal static unsafe class IpcGrants
                 GrantTable.Publish(grant);
         }
         IpcLock.Release();
+        process.MemoryLock.Release();
         return IpcKernel.Result(c, result);
     }
 
@@ -96,7 +103,9 @@ internal static unsafe class IpcGrants
         ThreadIpc* t = IpcKernel.Begin(c, out _);
         if (t == null)
             return IpcKernel.Fail(c, -Errno.ENOMEM);
-        ProcessMemory memory = Process.Current.Memory;
+        Process process = Process.Current;
+        process.MemoryLock.Acquire();
+        ProcessMemory memory = process.Memory;
         IpcLock.Acquire();
         long result = t->Process->Handles.Lookup((long)c->Rdi, IpcObjectType.Grant, 0, out Capability* capability);
         if (result == 0)
@@ -107,6 +116,7 @@ internal static unsafe class IpcGrants
                 result = grant->Header.Dead ? -Errno.EPIPE : memory.MapGrant(grant, (int)c->Rsi);
         }
         IpcLock.Release();
+        process.MemoryLock.Release();
         return IpcKernel.Result(c, result);
     }
 
@@ -116,7 +126,9 @@ internal static unsafe class IpcGrants
         ThreadIpc* t = IpcKernel.Begin(c, out _);
         if (t == null)
             return IpcKernel.Fail(c, -Errno.ENOMEM);
-        ProcessMemory memory = Process.Current.Memory;
+        Process process = Process.Current;
+        process.MemoryLock.Acquire();
+        ProcessMemory memory = process.Memory;
         IpcLock.Acquire();
         int error = t->Process->Handles.Lookup((long)c->Rdi, IpcObjectType.Grant, 0, out Capability* capability);
         ulong length = 0;
@@ -130,10 +142,11 @@ internal static unsafe class IpcGrants
                 length = grant->MappingLength[mapping];
         }
         IpcLock.Release();
-        if (error != 0)
-            return IpcKernel.Fail(c, error);
         // As munmap: the area goes (ProcessMemory.UnmapGrantArea forgets the mapping under IpcLock).
-        return IpcKernel.Result(c, memory.RemoveRange(c->Rsi, c->Rsi + length) ? 0 : -Errno.ENOMEM);
+        if (error == 0 && !memory.RemoveRange(c->Rsi, c->Rsi + length))
+            error = -Errno.ENOMEM;
+        process.MemoryLock.Release();
+        return IpcKernel.Result(c, error);
     }
 
     public static InterruptContext* Revoke(InterruptContext* c)

@@ -17,7 +17,6 @@ internal static unsafe class IpcKernel
         IpcPlatform.Free = &KernelHeap.Free;
         IpcPlatform.Wake = &Wake;
         GrantTable.UnmapFromSpace = &IpcGrants.UnmapFromSpace;
-        TlbShootdown.Initialize();
         IpcGrants.Initialize();
         NameRegistry.Prepare();
     }
@@ -42,16 +41,30 @@ internal static unsafe class IpcKernel
         t->Thread = (nint)self;
         t->Registers = context;
         Process process = Process.Of(self);
-        if (process.Ipc == null)
+        ProcessIpc* p = process.Ipc;
+        if (p == null)
+            p = CreateProcessIpc(process);
+        t->Process = p;
+        return p == null ? null : t;
+    }
+
+    // The process's IPC state on its first IPC call, made under IpcLock: two of its threads may make
+    // their first call at once, and both must find the same table.
+    private static ProcessIpc* CreateProcessIpc(Process process)
+    {
+        IpcLock.Acquire();
+        ProcessIpc* p = process.Ipc;
+        if (p == null)
         {
-            ProcessIpc* p = (ProcessIpc*)IpcPlatform.AllocateZeroed((ulong)sizeof(ProcessIpc));
-            if (p == null)
-                return null;
-            p->Process = process.Handle;
-            process.Ipc = p;
+            p = (ProcessIpc*)IpcPlatform.AllocateZeroed((ulong)sizeof(ProcessIpc));
+            if (p != null)
+            {
+                p->Process = process.Handle;
+                process.Ipc = p;
+            }
         }
-        t->Process = process.Ipc;
-        return t;
+        IpcLock.Release();
+        return p;
     }
 
     public static InterruptContext* Fail(InterruptContext* context, long error)
@@ -88,7 +101,10 @@ internal static unsafe class IpcKernel
         return 0;
     }
 
-    // Whether the receive buffer (RBX, capacity R10) is writable user memory, as far as a message can reach.
+    // Whether the receive buffer (RBX, capacity R10) is writable user memory, as far as a message can reach;
+    // a part in the stack's reservation is committed now (ProcessMemory.Stack.cs), so that the copy into
+    // it later (IpcBlocking.Finish, which cannot wait for the memory lock) finds it. Under the process's
+    // memory lock: another thread may be unmapping page tables this walks.
     public static bool BufferWritable(InterruptContext* context)
     {
         ulong capacity = context->R10 < MessageInfo.MaxLong ? context->R10 : MessageInfo.MaxLong;
@@ -97,15 +113,19 @@ internal static unsafe class IpcKernel
         ulong start = context->Rbx;
         if (!UserMemory.IsUserRange(start, capacity))
             return false;
-        ProcessMemory memory = Process.Current.Memory;
-        for (ulong page = start & ~(ProcessMemory.PageSize - 1); page < start + capacity; page += ProcessMemory.PageSize)
-        {
-            if (!memory.Tables.Translate(page, out _, out PageFlags flags, out _)
-                || (flags & (PageFlags.User | PageFlags.Writable)) != (PageFlags.User | PageFlags.Writable))
-                return false;
-        }
-        return true;
+        Process process = Process.Current;
+        process.MemoryLock.Acquire();
+        ProcessMemory memory = process.Memory;
+        bool writable = true;
+        for (ulong page = start & ~(ProcessMemory.PageSize - 1); writable && page < start + capacity; page += ProcessMemory.PageSize)
+            writable = Writable(memory, page) || (memory.GrowStack(page) && Writable(memory, page));
+        process.MemoryLock.Release();
+        return writable;
     }
+
+    private static bool Writable(ProcessMemory memory, ulong page)
+        => memory.Tables.Translate(page, out _, out PageFlags flags, out _)
+            && (flags & (PageFlags.User | PageFlags.Writable)) == (PageFlags.User | PageFlags.Writable);
 
     // A name from user memory (RDI address, RSI length) into `name`: its length, -EINVAL, -EFAULT.
     public static int CopyName(InterruptContext* context, byte* name)

@@ -299,34 +299,47 @@ internal static unsafe class DirectorySyscalls
         return status;
     }
 
-    // struct statfs (120 bytes): tmpfs-like figures; f_type TMPFS_MAGIC 0x01021994 (statfs(2)).
-    private static long FillStatfs(ulong user)
+    // struct statfs (120 bytes) of the file system holding a file (statfs(2)): its type's magic number
+    // (linux/magic.h), and for a tmpfs its capacity and use; in-memory file systems without a limit
+    // (rootfs, proc, sysfs) report no blocks, as Linux's do. A pipe is on pipefs.
+    private static long FillStatfs(ulong user, FileSystemInstance fileSystem)
     {
+        const long TmpfsMagic = 0x01021994, RamfsMagic = 0x858458F6, ProcMagic = 0x9FA0, SysfsMagic = 0x62656572,
+            PipefsMagic = 0x50495045, ReadOnlyFlag = 1, ValidFlag = 0x20;   // ST_RDONLY, ST_VALID
         long* buffer = stackalloc long[15];
         for (int i = 0; i < 15; i++)
             buffer[i] = 0;
-        buffer[0] = 0x01021994;                     // f_type
+        string type = fileSystem?.Type;
+        buffer[0] = type == null ? PipefsMagic : type == "tmpfs" ? TmpfsMagic : type == "proc" ? ProcMagic
+            : type == "sysfs" ? SysfsMagic : RamfsMagic;
         buffer[1] = 4096;                           // f_bsize
-        buffer[2] = (long)(Memory.KernelHeap.TotalBytes / 4096);   // f_blocks
-        buffer[3] = buffer[4] = (long)(Memory.KernelHeap.FreeBytes / 4096); // f_bfree, f_bavail
-        buffer[5] = 65536;                          // f_files
-        buffer[6] = 65536;                          // f_ffree
+        if (type == "tmpfs")
+        {
+            buffer[2] = (long)(fileSystem.CapacityBytes / 4096);                            // f_blocks
+            buffer[3] = buffer[4] = (long)((fileSystem.CapacityBytes - fileSystem.UsedBytes) / 4096); // f_bfree, f_bavail
+            buffer[5] = fileSystem.NodeLimit;                                               // f_files
+            buffer[6] = fileSystem.NodeLimit - fileSystem.NodeCount;                        // f_ffree
+        }
         buffer[8] = 255;                            // f_namelen
         buffer[9] = 4096;                           // f_frsize
+        buffer[10] = ValidFlag | (fileSystem != null && fileSystem.ReadOnly && !fileSystem.KernelGenerated ? ReadOnlyFlag : 0); // f_flags
         return Processes.UserMemory.CopyOut(user, buffer, 120);
     }
 
     private static long Statfs(InterruptContext* c)
     {
         int status = PathArgument.Take(PathArgument.AtFdCwd, c->Rdi, out PathArgument path);
+        FileSystemInstance fileSystem = null;
         if (status == 0)
         {
             bool interrupts = Vfs.Lock.Acquire();
-            status = PathResolver.Resolve(Vfs.Namespace, path.Start, path.Path, true, out _);
+            status = PathResolver.Resolve(Vfs.Namespace, path.Start, path.Path, true, out Node node);
+            if (status == 0)
+                fileSystem = node.FileSystem;
             Vfs.Lock.Release(interrupts);
         }
         path.Release();
-        return status != 0 ? status : FillStatfs(c->Rsi);
+        return status != 0 ? status : FillStatfs(c->Rsi, fileSystem);
     }
 
     private static long Fstatfs(InterruptContext* c)
@@ -334,7 +347,8 @@ internal static unsafe class DirectorySyscalls
         FileDescription file = Process.Current.Files.Get((int)c->Rdi);
         if (file == null)
             return -Errno.EBADF;
+        FileSystemInstance fileSystem = (file as NodeFile)?.Node.FileSystem;
         file.Release();
-        return FillStatfs(c->Rsi);
+        return FillStatfs(c->Rsi, fileSystem);
     }
 }

@@ -19,13 +19,36 @@ internal static unsafe class MemorySyscalls
 
     public static void Register()
     {
-        SyscallTable.Register(Sys.Brk, &Brk);
-        SyscallTable.Register(Sys.Mmap, &Mmap);
-        SyscallTable.Register(Sys.Munmap, &Munmap);
-        SyscallTable.Register(Sys.Mprotect, &Mprotect);
-        SyscallTable.Register(Sys.Madvise, &Madvise);
-        SyscallTable.Register(Sys.Mremap, &Mremap);
+        SyscallTable.Register(Sys.Brk, &LockedBrk);
+        SyscallTable.Register(Sys.Mmap, &LockedMmap);
+        SyscallTable.Register(Sys.Munmap, &LockedMunmap);
+        SyscallTable.Register(Sys.Mprotect, &LockedMprotect);
+        SyscallTable.Register(Sys.Madvise, &LockedMadvise);
+        SyscallTable.Register(Sys.Mremap, &LockedMremap);
     }
+
+    // Each call runs with the process's memory lock held: its other threads may map and unmap at the
+    // same time, and an address space changes one call at a time.
+    private static long Locked(delegate*<InterruptContext*, long> call, InterruptContext* c)
+    {
+        Process process = Process.Current;
+        process.MemoryLock.Acquire();
+        long result = call(c);
+        process.MemoryLock.Release();
+        return result;
+    }
+
+    private static long LockedBrk(InterruptContext* c) => Locked(&Brk, c);
+
+    private static long LockedMmap(InterruptContext* c) => Locked(&Mmap, c);
+
+    private static long LockedMunmap(InterruptContext* c) => Locked(&Munmap, c);
+
+    private static long LockedMprotect(InterruptContext* c) => Locked(&Mprotect, c);
+
+    private static long LockedMadvise(InterruptContext* c) => Locked(&Madvise, c);
+
+    private static long LockedMremap(InterruptContext* c) => Locked(&Mremap, c);
 
     private static ulong PageUp(ulong value) => (value + PageMask) & ~PageMask;
 

@@ -15,13 +15,14 @@ internal static unsafe class ProcessSyscalls
     {
         SyscallTable.Register(Sys.Getpid, &Getpid);
         SyscallTable.Register(Sys.Getppid, &Getppid);
-        SyscallTable.Register(Sys.Gettid, &Getpid);
+        SyscallTable.Register(Sys.Gettid, &Gettid);
         SyscallTable.Register(Sys.Fork, &Fork);
         SyscallTable.Register(Sys.Vfork, &Vfork);
         SyscallTable.Register(Sys.Clone, &Clone);
         SyscallTable.Register(Sys.Execve, &Execve);
+        SyscallTable.Register(Sys.Clone3, &Clone3);
         SyscallTable.Register(Sys.Exit, &Exit);
-        SyscallTable.Register(Sys.ExitGroup, &Exit);
+        SyscallTable.Register(Sys.ExitGroup, &ExitGroup);
         SyscallTable.Register(Sys.Wait4, &Wait4);
         SyscallTable.Register(Sys.ArchPrctl, &ArchPrctl);
         SyscallTable.Register(Sys.SetTidAddress, &SetTidAddress);
@@ -40,6 +41,8 @@ internal static unsafe class ProcessSyscalls
 
     private static long Getpid(InterruptContext* c) => Process.Current.Pid;
 
+    private static long Gettid(InterruptContext* c) => CpuLocal.Current->Running->Tid;
+
     private static long Getppid(InterruptContext* c)
     {
         Process parent = Process.Current.Parent;
@@ -51,15 +54,59 @@ internal static unsafe class ProcessSyscalls
     private static long Vfork(InterruptContext* c) => ProcessLifecycle.Vfork(c);
 
     // clone(flags, stack, parent_tid, child_tid, tls): the x86-64 argument order (clone(2), NOTES).
-    private static long Clone(InterruptContext* c)
+    private static long Clone(InterruptContext* c) => CloneWith(c, c->Rdi, c->Rsi, c->Rdx, c->R10, c->R8);
+
+    private static long CloneWith(InterruptContext* c, ulong flags, ulong stack, ulong parentTid, ulong childTid, ulong tls)
     {
-        ulong flags = c->Rdi;
-        if ((flags & ProcessLifecycle.CLONE_THREAD) != 0)
-            return -Errno.ENOSYS; // threads come with the thread-group support
-        return ProcessLifecycle.Clone(c, flags, c->Rsi, c->Rdx, c->R10, c->R8);
+        if ((flags & ThreadLifecycle.CLONE_THREAD) != 0)
+            return ThreadLifecycle.CreateThread(c, flags, stack, parentTid, childTid, tls);
+        return ProcessLifecycle.Clone(c, flags, stack, parentTid, childTid, tls);
     }
 
+    // clone3(cl_args, size): struct clone_args is flags, pidfd, child_tid, parent_tid, exit_signal, stack,
+    // stack_size, tls (64 bytes, CLONE_ARGS_SIZE_VER0), then set_tid, set_tid_size (80), cgroup (88). A
+    // larger struct is accepted if the part this kernel does not know is zero (E2BIG otherwise).
+    private static long Clone3(InterruptContext* c)
+    {
+        const ulong SizeVer0 = 64, KnownSize = 88, PageSize = 4096;
+        ulong size = c->Rsi;
+        if (size < SizeVer0)
+            return -Errno.EINVAL;
+        if (size > PageSize)
+            return -Errno.E2BIG;
+        ulong* args = stackalloc ulong[11];
+        for (int i = 0; i < 11; i++)
+            args[i] = 0;
+        ulong known = size < KnownSize ? size : KnownSize;
+        if (UserMemory.CopyIn(args, c->Rdi, known) != 0)
+            return -Errno.EFAULT;
+        for (ulong at = KnownSize; at < size; at += 8)
+        {
+            if (!UserMemory.Read64(c->Rdi + at, out ulong extra))
+                return -Errno.EFAULT;
+            if ((size - at < 8 ? extra & ((1UL << (int)((size - at) * 8)) - 1) : extra) != 0)
+                return -Errno.E2BIG;
+        }
+        ulong flags = args[0], childTid = args[2], parentTid = args[3], exitSignal = args[4], stack = args[5],
+            stackSize = args[6], tls = args[7], setTidSize = args[9], cgroup = args[10];
+        // clone(2) on clone3: the exit signal has its own field (CSIGNAL bits in flags are EINVAL), a stack
+        // needs its size, set_tid (choosing the TID) and cgroups are not supported here.
+        if ((flags & 0xFF) != 0 || exitSignal > 64 || (stack == 0) != (stackSize == 0) || setTidSize != 0 || cgroup != 0)
+            return -Errno.EINVAL;
+        if ((flags & ThreadLifecycle.CLONE_THREAD) != 0 && exitSignal != 0)
+            return -Errno.EINVAL;
+        // clone3's stack is the lowest address of the area; the stack pointer starts at its top.
+        return CloneWith(c, flags, stack == 0 ? 0 : stack + stackSize, parentTid, childTid, tls);
+    }
+
+    // exit(2): only the calling thread ends (the process, if it was the last one).
     private static long Exit(InterruptContext* c)
+    {
+        ThreadLifecycle.ExitThread(ProcessLifecycle.ExitedStatus((int)c->Rdi));
+        return 0;
+    }
+
+    private static long ExitGroup(InterruptContext* c)
     {
         ProcessLifecycle.Exit(ProcessLifecycle.ExitedStatus((int)c->Rdi));
         return 0;
@@ -167,7 +214,7 @@ internal static unsafe class ProcessSyscalls
     {
         Thread* thread = CpuLocal.Current->Running;
         thread->ClearChildTid = c->Rdi;
-        return Process.Current.Pid;
+        return thread->Tid;
     }
 
     // The robust futex list matters only to threads that die holding locks; size must be 24 (struct

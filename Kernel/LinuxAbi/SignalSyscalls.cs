@@ -36,7 +36,7 @@ internal static unsafe class SignalSyscalls
         bool interrupts = process.SignalLock.Acquire();
         int status = process.Signals.SetAction((int)c->Rdi, hasNew, in requested, c->R10, out SignalAction old, out ulong discard);
         if (status == 0 && discard != 0)
-            Self->Signals.Pending.Discard(discard);
+            ThreadGroup.DiscardPending(process, discard);
         process.SignalLock.Release(interrupts);
         if (status != 0)
             return status;
@@ -167,16 +167,16 @@ internal static unsafe class SignalSyscalls
 
     private static long Tgkill(InterruptContext* c) => ThreadKill((int)c->Rdi, anyGroup: false, (int)c->Rsi, (int)c->Rdx);
 
-    // Processes have one thread here, whose TID is the PID.
+    // tgkill(tgid, tid, sig) and tkill(tid, sig): to one thread; si_pid is the sender's process ID.
     private static long ThreadKill(int group, bool anyGroup, int tid, int signal)
     {
         if (tid <= 0 || (!anyGroup && group <= 0) || signal < 0 || signal > Signal.Count)
             return -Errno.EINVAL;
-        Process target = ProcessTable.Find(tid);
+        Process target = ProcessTable.FindByTid(tid);
         if (target == null || (!anyGroup && target.Pid != group) || target.State == ProcessState.Zombie)
             return -Errno.ESRCH;
         if (signal == 0)
-            return 0;
-        return Signaling.Send(target, SignalInfo.FromThreadKill(signal, Process.Current.Pid, 0)) ? 0 : -Errno.EINVAL;
+            return ThreadGroup.Find(target, tid) != null ? 0 : -Errno.ESRCH;
+        return Signaling.SendToThread(target, tid, SignalInfo.FromThreadKill(signal, Process.Current.Pid, 0)) ? 0 : -Errno.ESRCH;
     }
 }

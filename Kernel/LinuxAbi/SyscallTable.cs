@@ -25,12 +25,14 @@ internal static unsafe class SyscallTable
         ProcessSyscalls.Register();
         MemorySyscalls.Register();
         FileSyscalls.Register();
+        TransferSyscalls.Register();
         PathSyscalls.Register();
         DirectorySyscalls.Register();
         TimeSyscalls.Register();
         SystemSyscalls.Register();
         PollSyscalls.Register();
         SignalSyscalls.Register();
+        FutexSyscalls.Register();
         s_kittenHandlers = (delegate*<InterruptContext*, InterruptContext*>*)Memory.KernelHeap.AllocateZeroed(KittenCount * 8);
         Ipc.IpcSyscalls.Register();
     }

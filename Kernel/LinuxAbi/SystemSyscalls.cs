@@ -12,7 +12,9 @@ internal static unsafe class SystemSyscalls
 {
     private const int ResourceCount = 16;
     private const ulong Infinity = ulong.MaxValue;
-    private const int RLIMIT_STACK = 3, RLIMIT_CORE = 4, RLIMIT_NOFILE = 7;
+    public const int RLIMIT_STACK = 3;
+    private const int RLIMIT_CORE = 4, RLIMIT_NOFILE = 7;
+    public const ulong DefaultStackLimit = 8UL << 20;
 
     public static void Register()
     {
@@ -93,12 +95,12 @@ internal static unsafe class SystemSyscalls
     {
         byte* buffer = stackalloc byte[6 * 65];
         Runtime.MemoryOps.Zero(buffer, 6 * 65);
-        Put(buffer + 0 * 65, "Kitten");
-        Put(buffer + 1 * 65, "kitten");
-        Put(buffer + 2 * 65, Boot.KernelMain.Version);
-        Put(buffer + 3 * 65, "#1 SMP Kitten.Cosmos lightweight kernel");
-        Put(buffer + 4 * 65, "x86_64");
-        Put(buffer + 5 * 65, "(none)");
+        Put(buffer + 0 * 65, SystemIdentity.SystemName);
+        Put(buffer + 1 * 65, SystemIdentity.NodeName);
+        Put(buffer + 2 * 65, SystemIdentity.Release);
+        Put(buffer + 3 * 65, SystemIdentity.Version);
+        Put(buffer + 4 * 65, SystemIdentity.Machine);
+        Put(buffer + 5 * 65, SystemIdentity.DomainName);
         return UserMemory.CopyOut(c->Rdi, buffer, 6 * 65);
     }
 
@@ -127,7 +129,7 @@ internal static unsafe class SystemSyscalls
         var limits = new ulong[ResourceCount * 2];
         for (int i = 0; i < ResourceCount * 2; i++)
             limits[i] = Infinity;
-        limits[RLIMIT_STACK * 2] = 8UL << 20;
+        limits[RLIMIT_STACK * 2] = DefaultStackLimit;
         limits[RLIMIT_CORE * 2] = 0;
         limits[RLIMIT_NOFILE * 2] = FileSystem.FileTable.DefaultLimit;
         limits[RLIMIT_NOFILE * 2 + 1] = 4096;
@@ -186,41 +188,84 @@ internal static unsafe class SystemSyscalls
     // The CPU mask size Linux reports is its cpumask size in bytes; here, one 64-bit word (Smp.MaxCpus).
     private const ulong MaskBytes = 8;
 
+    // sched_getaffinity(tid, size, mask): the thread's mask as sched_setaffinity left it, or every CPU.
     private static long SchedGetaffinity(InterruptContext* c)
     {
         ulong length = c->Rsi;
         if (length < MaskBytes || (length & 7) != 0)
             return -Errno.EINVAL;
-        if (c->Rdi != 0 && ProcessTable.Find((int)c->Rdi) == null)
-            return -Errno.ESRCH;
-        ulong mask = Smp.CpuCount >= 64 ? ulong.MaxValue : (1UL << Smp.CpuCount) - 1;
+        ulong mask = ThreadPlacement.OnlineMask;
+        Thread* self = CpuLocal.Current->Running;
+        int tid = (int)c->Rdi;
+        if (tid == 0 || tid == self->Tid)
+        {
+            if (self->Affinity != 0)
+                mask = self->Affinity;
+        }
+        else
+        {
+            Process process = ProcessTable.FindByTid(tid);
+            if (process == null)
+                return -Errno.ESRCH;
+            bool interrupts = process.SignalLock.Acquire();
+            Thread* thread = ThreadGroup.Find(process, tid);
+            if (thread != null && thread->Affinity != 0)
+                mask = thread->Affinity;
+            process.SignalLock.Release(interrupts);
+            if (thread == null)
+                return -Errno.ESRCH;
+        }
         if (UserMemory.Zero(c->Rdx, length) != 0 || !UserMemory.Write64(c->Rdx, mask))
             return -Errno.EFAULT;
         return (long)MaskBytes;
     }
 
-    // Moves the thread to the first CPU of the mask (space sharing: one CPU per thread).
+    // sched_setaffinity(tid, size, mask): the thread keeps its CPU if the mask allows it, else moves to
+    // the least-loaded CPU of the mask (space sharing: a thread per CPU while there are CPUs).
     private static long SchedSetaffinity(InterruptContext* c)
     {
         if (c->Rsi < MaskBytes)
             return -Errno.EINVAL;
-        Process process = c->Rdi == 0 ? Process.Current : ProcessTable.Find((int)c->Rdi);
-        if (process == null)
-            return -Errno.ESRCH;
         if (!UserMemory.Read64(c->Rdx, out ulong mask))
             return -Errno.EFAULT;
-        ulong online = Smp.CpuCount >= 64 ? ulong.MaxValue : (1UL << Smp.CpuCount) - 1;
-        mask &= online;
+        mask &= ThreadPlacement.OnlineMask;
         if (mask == 0)
             return -Errno.EINVAL;
-        if ((mask & (1UL << process.MainThread->Cpu)) != 0)
+        Thread* self = CpuLocal.Current->Running;
+        int tid = (int)c->Rdi;
+        if (tid == 0 || tid == self->Tid)
+        {
+            int cpu = Place(self, mask);
+            if (cpu >= 0)
+                Threads.Migrate(self, cpu);   // moves now: the caller runs on a CPU of its mask on return
             return 0;
-        int cpu = 0;
-        while ((mask & (1UL << cpu)) == 0)
-            cpu++;
-        process.Cpu = cpu;
-        Threads.Migrate(process.MainThread, cpu);
-        return 0;
+        }
+        Process process = ProcessTable.FindByTid(tid);
+        if (process == null)
+            return -Errno.ESRCH;
+        bool interrupts = process.SignalLock.Acquire();
+        Thread* thread = ThreadGroup.Find(process, tid);
+        if (thread != null)
+        {
+            int cpu = Place(thread, mask);
+            if (cpu >= 0)
+                thread->MigrateTo = cpu;        // moves at its next switch
+        }
+        process.SignalLock.Release(interrupts);
+        return thread == null ? -Errno.ESRCH : 0;
+    }
+
+    // Records the mask; returns the CPU the thread must move to, or -1 if it may stay.
+    private static int Place(Thread* thread, ulong mask)
+    {
+        thread->Affinity = mask == ThreadPlacement.OnlineMask ? 0 : mask;
+        int current = thread->MigrateTo >= 0 ? thread->MigrateTo : thread->Cpu;
+        if ((mask & (1UL << current)) != 0)
+            return -1;
+        int cpu = ThreadPlacement.LeastLoaded(mask);
+        ThreadPlacement.Removed(current);
+        ThreadPlacement.Placed(cpu);
+        return cpu;
     }
 
     private static long Getrandom(InterruptContext* c)

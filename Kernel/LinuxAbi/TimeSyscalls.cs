@@ -71,6 +71,15 @@ internal static unsafe class TimeSyscalls
         return UserMemory.CopyOut(user, timespec, 16);
     }
 
+    public static long ReadTimespecArgument(ulong user, out ulong nanoseconds) => ReadTimespec(user, out nanoseconds);
+
+    // The TSC value `nanoseconds` from now (at least one tick ahead).
+    public static ulong TscDeadlineAfter(ulong nanoseconds)
+    {
+        ulong seconds = nanoseconds / NanosecondsPerSecond, rest = nanoseconds % NanosecondsPerSecond;
+        return Cpu.ReadTsc() + seconds * TimeBase.TscHz + rest * TimeBase.TscHz / NanosecondsPerSecond + 1;
+    }
+
     // A struct timespec from user memory as nanoseconds; -EFAULT or -EINVAL (nsec outside [0, 1e9), sec < 0).
     private static long ReadTimespec(ulong user, out ulong nanoseconds)
     {
@@ -147,13 +156,19 @@ internal static unsafe class TimeSyscalls
         if (wait == 0)
             return 0;
         ulong start = MonotonicNanoseconds;
-        Scheduler.Sleep(wait);
-        if (Signaling.InterruptPending())
+        ulong deadline = TscDeadlineAfter(wait);
+        // A wake-up that is not the deadline (a signal, or a spurious one) ends the sleep only if a signal
+        // is pending.
+        while (Cpu.ReadTsc() < deadline)
         {
-            ulong slept = MonotonicNanoseconds - start;
-            if (remaining != 0 && (flags & TIMER_ABSTIME) == 0)
-                WriteTimespec(remaining, slept < wait ? wait - slept : 0);
-            return -Errno.EINTR;
+            if (Signaling.InterruptPending())
+            {
+                ulong slept = MonotonicNanoseconds - start;
+                if (remaining != 0 && (flags & TIMER_ABSTIME) == 0)
+                    WriteTimespec(remaining, slept < wait ? wait - slept : 0);
+                return -Errno.EINTR;
+            }
+            Scheduler.BlockCurrent(null, deadline);
         }
         return 0;
     }

@@ -31,6 +31,17 @@ internal static unsafe class KernelHeap
         return memory;
     }
 
+    // As AllocateZeroed, for callers that write every byte themselves before reading any.
+    public static void* Allocate(ulong size, ulong alignment = 16)
+    {
+        if (!s_allocator.IsInitialized)
+            Panic.Fail("allocation before the kernel heap exists");
+        bool interrupts = s_lock.Acquire();
+        void* memory = s_allocator.Allocate(size, alignment);
+        s_lock.Release(interrupts);
+        return memory;
+    }
+
     public static void Free(void* memory)
     {
         if (memory == null)

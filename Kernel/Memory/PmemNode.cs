@@ -20,13 +20,16 @@ internal struct PmemNode
     public PmemNodeKind Kind;
 }
 
-// The unused nodes, a singly linked list threaded through NextUnused.
+// The unused nodes: those released, a singly linked list threaded through NextUnused, and the ones never
+// handed out yet, [_fresh, capacity), which are set up only when first taken (so that a pool of any size
+// costs nothing to create: every process has one).
 internal unsafe struct PmemNodePool
 {
     private PmemNode* _nodes;
     private int _capacity;
     private int _head;
     private int _available;
+    private int _fresh;
 
     public readonly int Capacity => _capacity;
     public readonly int Available => _available;
@@ -36,12 +39,8 @@ internal unsafe struct PmemNodePool
         _nodes = nodes;
         _capacity = capacity < 0 ? 0 : capacity;
         _head = AvlTree.Nil;
-        _available = 0;
-        for (int i = _capacity - 1; i >= 0; i--)
-        {
-            _nodes[i] = default;
-            Release(i);
-        }
+        _available = _capacity;
+        _fresh = 0;
     }
 
     // An unused node's index, or Nil when none is left.
@@ -49,7 +48,14 @@ internal unsafe struct PmemNodePool
     {
         int n = _head;
         if (n == AvlTree.Nil)
+        {
+            if (_fresh == _capacity)
+                return AvlTree.Nil;
+            n = _fresh++;
+            _nodes[n] = default;
+            _available--;
             return n;
+        }
         _head = _nodes[n].NextUnused;
         _available--;
         return n;
@@ -78,6 +84,6 @@ internal unsafe struct PmemNodePool
             if (++seen > _available)
                 return "unused list is longer than its count (a cycle?)";
         }
-        return seen == _available ? null : "unused list is shorter than its count";
+        return seen + (_capacity - _fresh) == _available ? null : "unused list is shorter than its count";
     }
 }

@@ -13,6 +13,9 @@ internal unsafe struct ExecutableFile
     public byte* Data;
     public ulong Length;
     private bool _owned;
+    // The file's real path and identity, for /proc/<pid>/exe and maps (SetExecutableOf hands them on).
+    private byte[] _path;
+    private ulong _device, _inode;
 
     public static int Open(DirectoryNode start, ReadOnlySpan<byte> path, out ExecutableFile file)
     {
@@ -23,6 +26,12 @@ internal unsafe struct ExecutableFile
             status = node.IsDirectory ? -Errno.EACCES : -Errno.EACCES;
         if (status == 0)
         {
+            var text = new TextBuilder(64);
+            if (PathName.OfFile(Vfs.Namespace, start, path, text) == 0)
+                file._path = Bytes.ToArray(text.Text);
+            text.Release();
+            file._device = node.FileSystem.DeviceNumber;
+            file._inode = node.Inode;
             if (node is ArchiveFile archived)
             {
                 file.Data = archived.Data;
@@ -49,11 +58,23 @@ internal unsafe struct ExecutableFile
         return status;
     }
 
+    // Records which file the new program came from in its address space (which then owns the path).
+    public void SetExecutableOf(ProcessMemory memory)
+    {
+        memory.ExecutablePath = _path;
+        memory.ExecutableDevice = _device;
+        memory.ExecutableInode = _inode;
+        _path = null;
+    }
+
     public void Dispose()
     {
         if (_owned)
             KernelHeap.Free(Data);
         Data = null;
         _owned = false;
+        if (_path != null)
+            Runtime.ObjectMemory.Release(_path);
+        _path = null;
     }
 }

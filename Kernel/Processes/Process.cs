@@ -1,5 +1,5 @@
-// A process: an address space, its threads (one, for now), its open files and working directory, its
-// place in the process tree, and what it leaves for its parent when it ends.
+// A process (Linux's thread group): an address space, its threads, its open files and working directory,
+// its place in the process tree, and what it leaves for its parent when it ends.
 using Kitten.Kernel.Arch.X64;
 using Kitten.Kernel.Tasks;
 
@@ -17,7 +17,19 @@ internal sealed unsafe class Process
     public Process Parent;
     public ProcessState State;
     public ProcessMemory Memory;
+    public Sync.Mutex MemoryLock;           // mapping calls, fork's copy: one at a time per address space
+
+    // Its live threads, linked through Thread.GroupNext, under ThreadLock. MainThread is the first one
+    // (TID = PID) while it lives, then any live one: the thread that process-wide work is aimed at.
     public Thread* MainThread;
+    public Thread* FirstThread;
+    public int ThreadCount;
+    public Sync.SpinLock ThreadLock;
+    // exit_group(2) or a fatal signal: every thread is on its way out and the process ends with this status.
+    public bool GroupExiting;
+    public int GroupExitStatus;
+    // execve(2) from one of several threads waits here for the others to end.
+    public WaitQueue ThreadsGone;
     public FileSystem.FileTable Files;
     public FileSystem.DirectoryNode Cwd;      // held open (Node.Open) while it is the working directory
     public Kitten.Kernel.Signals.ProcessSignals Signals;
@@ -45,6 +57,8 @@ internal sealed unsafe class Process
 
     // System calls without a handler already reported for this process (one line each).
     public ulong[] ReportedUnknownSyscalls = new ulong[8];
+
+    public bool MembarrierRegistered;   // membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED)
 
     public ulong StartTsc;
     public int Umask = 0x12;                           // 022

@@ -31,7 +31,9 @@ internal static unsafe class ProcessLifecycle
         string reason;
         fixed (byte* pathBytes = path)
             status = ProgramLoader.Load(executable.Data, executable.Length, arguments, environment,
-                new ByteString(pathBytes, path.Length), out program, out reason);
+                new ByteString(pathBytes, path.Length), SystemSyscalls.DefaultStackLimit, out program, out reason);
+        if (status == 0)
+            executable.SetExecutableOf(program.Memory);
         executable.Dispose();
         if (status != 0)
         {
@@ -52,21 +54,18 @@ internal static unsafe class ProcessLifecycle
         Devices.SerialTerminal.ForegroundGroup = process.ProcessGroup;
         Thread* thread = UserThreads.Create(process, process.Cpu);
         thread->SyscallNumber = -1;
-        process.MainThread = thread;
+        thread->Tid = process.Pid;
+        ThreadGroup.Join(process, thread);
         UserThreads.ResetContext(&thread->SavedContext, program.Entry, program.StackPointer);
         Console.WriteLine($"init: started {path} as pid {process.Pid}");
         UserThreads.Start(thread);
         return true;
     }
 
-    // clone(2) flags that matter for a new process (not a thread).
-    public const ulong CLONE_VM = 0x100, CLONE_VFORK = 0x4000, CLONE_THREAD = 0x10000, CLONE_SETTLS = 0x80000,
-        CLONE_PARENT_SETTID = 0x100000, CLONE_CHILD_CLEARTID = 0x200000, CLONE_CHILD_SETTID = 0x1000000;
-
     // fork(2) and vfork(2): the child gets a copy of everything (an eager copy of the memory), returns 0.
     public static long Fork(InterruptContext* context) => Clone(context, 0, 0, 0, 0, 0);
 
-    public static long Vfork(InterruptContext* context) => Clone(context, CLONE_VFORK | CLONE_VM, 0, 0, 0, 0);
+    public static long Vfork(InterruptContext* context) => Clone(context, ThreadLifecycle.CLONE_VFORK | ThreadLifecycle.CLONE_VM, 0, 0, 0, 0);
 
     // The vfork parent may go on: its child has exec'd or is exiting.
     private static void ReleaseVforkParent(Process child)
@@ -83,18 +82,21 @@ internal static unsafe class ProcessLifecycle
     }
 
     // clone(2) for a new process: fork plus the TID bookkeeping glibc asks for, an optional new stack and
-    // TLS. (CLONE_VM without CLONE_THREAD, posix_spawn's way, also gets a copy: there is no shared-memory
+    // TLS. (ThreadLifecycle.CLONE_VM without ThreadLifecycle.CLONE_THREAD, posix_spawn's way, also gets a copy: there is no shared-memory
     // fork here.)
     public static long Clone(InterruptContext* context, ulong flags, ulong stack, ulong parentTid, ulong childTid, ulong tls)
     {
         Process parent = Process.Current;
+        // The copy is taken with no other thread of the parent changing the mappings meanwhile.
+        parent.MemoryLock.Acquire();
         ProcessMemory memory = parent.Memory.Duplicate();
+        parent.MemoryLock.Release();
         if (memory == null)
             return -Errno.ENOMEM;
         var child = new Process
         {
             Memory = memory,
-            Cpu = parent.Cpu,
+            Cpu = CpuLocal.Current->Index,    // where the forking thread runs
             ProcessGroup = parent.ProcessGroup,
             Session = parent.Session,
             StartTsc = Cpu.ReadTsc(),
@@ -123,23 +125,25 @@ internal static unsafe class ProcessLifecycle
             memory.Destroy();
             return -Errno.ENOMEM;
         }
-        child.MainThread = thread;
+        thread->Tid = child.Pid;
+        thread->Affinity = CpuLocal.Current->Running->Affinity;
+        ThreadGroup.Join(child, thread);
         Kitten.Kernel.Signals.ProcessSignals.ForkFrom(in parent.Signals, out child.Signals);
         Kitten.Kernel.Signals.ThreadSignals.ForNewTask(in CpuLocal.Current->Running->Signals, isThread: false, out thread->Signals);
         thread->SyscallNumber = -1;
         Runtime.MemoryOps.Move((byte*)&thread->SavedContext, (byte*)context, (nuint)sizeof(InterruptContext));
         thread->SavedContext.Rax = 0;
-        thread->FsBase = (flags & CLONE_SETTLS) != 0 ? tls : CpuLocal.Current->Running->FsBase;
+        thread->FsBase = (flags & ThreadLifecycle.CLONE_SETTLS) != 0 ? tls : CpuLocal.Current->Running->FsBase;
         if (stack != 0)
             thread->SavedContext.Rsp = stack;
         uint tid = (uint)child.Pid;
-        if ((flags & CLONE_CHILD_SETTID) != 0)
+        if ((flags & ThreadLifecycle.CLONE_CHILD_SETTID) != 0)
             memory.Write(childTid, (byte*)&tid, 4);
-        if ((flags & CLONE_CHILD_CLEARTID) != 0)
+        if ((flags & ThreadLifecycle.CLONE_CHILD_CLEARTID) != 0)
             thread->ClearChildTid = childTid;
-        if ((flags & CLONE_PARENT_SETTID) != 0)
+        if ((flags & ThreadLifecycle.CLONE_PARENT_SETTID) != 0)
             UserMemory.Write32(parentTid, tid);
-        bool vfork = (flags & CLONE_VFORK) != 0;
+        bool vfork = (flags & ThreadLifecycle.CLONE_VFORK) != 0;
         if (vfork)
         {
             child.VforkParent = parent;
@@ -171,13 +175,24 @@ internal static unsafe class ProcessLifecycle
         LoadedProgram program;
         fixed (byte* pathBytes = path)
             status = ProgramLoader.Load(executable.Data, executable.Length, arguments, environment,
-                new ByteString(pathBytes, path.Length), out program, out _);
+                new ByteString(pathBytes, path.Length), process.Limits[SystemSyscalls.RLIMIT_STACK * 2], out program, out _);
+        if (status == 0)
+            executable.SetExecutableOf(program.Memory);
         executable.Dispose();
         if (status != 0)
             return status;
         Thread* thread = CpuLocal.Current->Running;
+        // The point of no return: the other threads end before the old image goes.
+        if (!ThreadLifecycle.EndOtherThreads(process, thread))
+        {
+            program.Memory.Destroy();
+            return -Kitten.Kernel.Signals.RestartErrno.RestartNoIntr;
+        }
         ProcessMemory old = process.Memory;
+        // Swapped under the table lock: /proc reads another process's memory holding that lock.
+        bool tree = ProcessTable.LockTree();
         process.Memory = program.Memory;
+        ProcessTable.UnlockTree(tree);
         thread->Cr3 = program.Memory.Cr3;
         thread->FsBase = 0;
         Cpu.WriteCr3(program.Memory.Cr3);
@@ -199,29 +214,29 @@ internal static unsafe class ProcessLifecycle
             return;
         bool interrupts = Vfs.Lock.Acquire();
         process.Cwd.Close();
-        Vfs.Lock.Release(interrupts);
         process.Cwd = null;
+        Vfs.Lock.Release(interrupts);
     }
 
-    // The end of the calling process; does not return. waitStatus as wait4 reports it.
-    public static void Exit(int waitStatus)
-    {
-        Process process = Process.Current;
-        Thread* thread = CpuLocal.Current->Running;
-        process.WaitStatus = waitStatus;
-        Ipc.IpcTeardown.ThreadEnding(thread);
-        Ipc.IpcTeardown.ProcessEnding(process);
+    // The end of the calling process (exit_group(2)); does not return. waitStatus as wait4 reports it.
+    public static void Exit(int waitStatus) => ThreadLifecycle.ExitGroup(waitStatus);
 
-        // Off the process's page tables before they go.
-        Cpu.DisableInterrupts();
-        thread->Cr3 = 0;
-        thread->IsUser = false;
-        Cpu.WriteCr3(KernelPageTables.Table.RootPhysical);
-        Cpu.EnableInterrupts();
-        process.Memory.Destroy();
+    // The last thread of the process has left (ThreadLifecycle.ExitThread, off the process's page tables):
+    // everything the process holds goes back, and its parent learns of it. Does not return.
+    public static void Finish(Process process, int waitStatus)
+    {
+        process.WaitStatus = waitStatus;
+        // Its IPC handles close before its memory goes: the objects it owns die, its grants are revoked.
+        Ipc.IpcTeardown.ProcessEnding(process);
+        // Taken away under the table lock before they go: /proc reads them holding that lock.
+        ProcessMemory memory = process.Memory;
+        FileTable files = process.Files;
+        bool tree = ProcessTable.LockTree();
         process.Memory = null;
-        process.Files.Dispose();
         process.Files = null;
+        ProcessTable.UnlockTree(tree);
+        memory.Destroy();
+        files.Dispose();
         ReleaseCwd(process);
 
         if (process.Pid == 1)

@@ -38,16 +38,23 @@ internal sealed unsafe partial class ProcessMemory
 
     public ulong BrkStart;
     public ulong Brk;
+    // Where execve put the program's argument and environment strings and its initial stack pointer, and
+    // which file it ran (mm's arg_start, env_start, start_stack and exe_file in Linux): for /proc.
+    public ulong ArgumentsStart, EnvironmentStart, EnvironmentEnd, StartStack;
+    public byte[] ExecutablePath;       // absolute, every symbolic link followed; owned by this object
+    public ulong ExecutableDevice, ExecutableInode;
     public ulong CommittedBytes { get; private set; }
     public ulong ChunkBytes { get; private set; }
 
     public static ProcessMemory Create()
     {
         var memory = new ProcessMemory();
-        memory._areaStorage = (Vma*)KernelHeap.AllocateZeroed((ulong)(VmaCapacity * sizeof(Vma)));
-        memory._poolNodes = (PmemNode*)KernelHeap.AllocateZeroed((ulong)(PoolNodeCapacity * Pmem.NodeSize));
-        memory._chunks = (ulong*)KernelHeap.AllocateZeroed(MaxChunks * sizeof(ulong));
-        memory._chunkSizes = (ulong*)KernelHeap.AllocateZeroed(MaxChunks * sizeof(ulong));
+        // Not zeroed: each structure reads only the entries it has written (the node pool sets nodes up
+        // as it hands them out), and zeroing them would be most of what creating an address space costs.
+        memory._areaStorage = (Vma*)KernelHeap.Allocate((ulong)(VmaCapacity * sizeof(Vma)));
+        memory._poolNodes = (PmemNode*)KernelHeap.Allocate((ulong)(PoolNodeCapacity * Pmem.NodeSize));
+        memory._chunks = (ulong*)KernelHeap.Allocate(MaxChunks * sizeof(ulong));
+        memory._chunkSizes = (ulong*)KernelHeap.Allocate(MaxChunks * sizeof(ulong));
         if (memory._areaStorage == null || memory._poolNodes == null || memory._chunks == null || memory._chunkSizes == null)
         {
             memory.FreeBookkeeping();
@@ -76,6 +83,8 @@ internal sealed unsafe partial class ProcessMemory
             PhysicalMemoryManager.Free(_chunks[i]);
         _chunkCount = 0;
         FreeBookkeeping();
+        if (ExecutablePath != null)
+            Runtime.ObjectMemory.Release(ExecutablePath);
         Runtime.ObjectMemory.Release(this);
     }
 
@@ -162,14 +171,11 @@ internal sealed unsafe partial class ProcessMemory
         }
     }
 
-    // After mappings were removed or weakened, the CPU may still hold the old translations (Intel SDM vol. 3,
+    // After mappings were removed or weakened, CPUs may still hold the old translations (Intel SDM vol. 3,
     // 4.10.4 "Invalidation of TLBs and Paging-Structure Caches"): reloading CR3 drops every non-global
-    // entry, and user mappings are never global.
-    private void FlushTlb()
-    {
-        if ((Cpu.ReadCr3() & ~0xFFFUL) == Tables.RootPhysical)
-            Cpu.WriteCr3(Tables.RootPhysical);
-    }
+    // entry, and user mappings are never global. Other CPUs running threads of this process do the same
+    // (TlbShootdown) before the memory can be used again.
+    private void FlushTlb() => TlbShootdown.FlushEverywhere(Tables.RootPhysical);
 
     // Changes protection of [start, end), committing what was PROT_NONE-reserved (mprotect). The whole
     // range must be areas (no holes).
@@ -276,6 +282,7 @@ internal sealed unsafe partial class ProcessMemory
                 {
                     // A failed request keeps nothing: chunks grown for it go back to pmem.
                     Release(start, at);
+                    FlushTlb();
                     ReturnFreeChunks();
                     return false;
                 }
@@ -286,6 +293,7 @@ internal sealed unsafe partial class ProcessMemory
             {
                 _pool.Give(physical, length);
                 Release(start, at);
+                FlushTlb();
                 ReturnFreeChunks();
                 return false;
             }
@@ -386,6 +394,24 @@ internal sealed unsafe partial class ProcessMemory
         return true;
     }
 
+    // Copies bytes out of this address space through its page tables (it need not be the one loaded), for
+    // /proc/<pid>/cmdline. False if some page is not mapped.
+    public bool Read(ulong address, byte* destination, ulong length)
+    {
+        ulong done = 0;
+        while (done < length)
+        {
+            ulong at = address + done;
+            if (!Tables.Translate(at, out ulong physical, out _, out ulong pageSize))
+                return false;
+            ulong pageEnd = (at & ~(pageSize - 1)) + pageSize;
+            ulong chunk = pageEnd - at < length - done ? pageEnd - at : length - done;
+            Runtime.MemoryOps.Move(destination + done, (byte*)PhysicalMemory.ToVirtual(physical), (nuint)chunk);
+            done += chunk;
+        }
+        return true;
+    }
+
     // Copies bytes from one place in this address space to another (mremap's move).
     public bool CopyWithin(ulong from, ulong to, ulong length)
     {
@@ -415,6 +441,13 @@ internal sealed unsafe partial class ProcessMemory
             return null;
         child.BrkStart = BrkStart;
         child.Brk = Brk;
+        child.ArgumentsStart = ArgumentsStart;
+        child.EnvironmentStart = EnvironmentStart;
+        child.EnvironmentEnd = EnvironmentEnd;
+        child.StartStack = StartStack;
+        child.ExecutableDevice = ExecutableDevice;
+        child.ExecutableInode = ExecutableInode;
+        child.ExecutablePath = ExecutablePath == null ? null : FileSystem.Bytes.ToArray(ExecutablePath);
         // One contiguous block for all of it up front (the LWK way, and few chunks however many areas
         // the parent has); pieces are carved from it below.
         if (CommittedBytes > 0)
@@ -443,17 +476,17 @@ internal sealed unsafe partial class ProcessMemory
         return null;
     }
 
+    // Copies run by run: both sides are a few physically contiguous pieces.
     private void CopyInto(ProcessMemory child, ulong start, ulong end)
     {
         for (ulong at = start; at < end;)
         {
-            Tables.Translate(at, out ulong source, out _, out ulong sourcePage);
-            child.Tables.Translate(at, out ulong target, out _, out ulong targetPage);
-            ulong page = sourcePage < targetPage ? sourcePage : targetPage;
-            ulong pageEnd = (at & ~(page - 1)) + page;
-            ulong pieceEnd = pageEnd < end ? pageEnd : end;
-            Runtime.MemoryOps.Move((byte*)PhysicalMemory.ToVirtual(target), (byte*)PhysicalMemory.ToVirtual(source), (nuint)(pieceEnd - at));
-            at = pieceEnd;
+            ulong sourceRun = Tables.ContiguousRun(at, end - at, out ulong source);
+            ulong targetRun = child.Tables.ContiguousRun(at, sourceRun, out ulong target);
+            if (targetRun == 0)
+                return; // cannot happen: the child's copy of the area was just backed
+            Runtime.MemoryOps.Move((byte*)PhysicalMemory.ToVirtual(target), (byte*)PhysicalMemory.ToVirtual(source), (nuint)targetRun);
+            at += targetRun;
         }
     }
 }

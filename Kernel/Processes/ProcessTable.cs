@@ -1,5 +1,7 @@
 // Process IDs and the process tree. PIDs are handed out in increasing order and reused after wrapping,
-// as on Linux; PID 1 is the first process the kernel starts.
+// as on Linux; PID 1 is the first process the kernel starts. Thread IDs come from the same number space
+// (a process's first thread has the PID as its TID; its other threads get numbers of their own), so a
+// number names at most one process or one thread.
 using Kitten.Kernel.Sync;
 
 namespace Kitten.Kernel.Processes;
@@ -9,37 +11,73 @@ internal static class ProcessTable
     public const int MaxPid = 32768;
 
     private static Process[] s_byPid;
+    private static Process[] s_threadOwner;     // for a TID that is not also a PID: the thread's process
     private static int s_nextPid;
     private static int s_count;
     private static SpinLock s_lock;
 
     public static int Count => s_count;
+    // Processes created since boot (/proc/stat "processes") and the PID given last (/proc/loadavg).
+    public static ulong Created { get; private set; }
+    public static int LastPid { get; private set; }
 
     public static void Initialize()
     {
         s_byPid = new Process[MaxPid];
+        s_threadOwner = new Process[MaxPid];
         s_nextPid = 1;
+    }
+
+    // The next free number, under the lock; 0 if every number is taken.
+    private static int NextFree()
+    {
+        for (int tries = 0; tries < MaxPid; tries++)
+        {
+            int candidate = s_nextPid;
+            s_nextPid = s_nextPid + 1 >= MaxPid ? 2 : s_nextPid + 1;
+            if (s_byPid[candidate] == null && s_threadOwner[candidate] == null)
+                return candidate;
+        }
+        return 0;
+    }
+
+    // A TID for a new thread of the process; 0 if none is free.
+    public static int AddThread(Process process)
+    {
+        bool interrupts = s_lock.Acquire();
+        int tid = NextFree();
+        if (tid != 0)
+            s_threadOwner[tid] = process;
+        s_lock.Release(interrupts);
+        return tid;
+    }
+
+    public static void RemoveThread(int tid)
+    {
+        bool interrupts = s_lock.Acquire();
+        s_threadOwner[tid] = null;
+        s_lock.Release(interrupts);
+    }
+
+    // The process a TID belongs to (its PID, or one of its other threads' TIDs); null if none.
+    public static Process FindByTid(int tid)
+    {
+        if (tid <= 0 || tid >= MaxPid)
+            return null;
+        return s_byPid[tid] ?? s_threadOwner[tid];
     }
 
     // Registers a new process under a fresh PID and, if it has a parent, as that parent's child.
     public static bool Add(Process process, Process parent)
     {
         bool interrupts = s_lock.Acquire();
-        int pid = 0;
-        for (int tries = 0; tries < MaxPid; tries++)
-        {
-            int candidate = s_nextPid;
-            s_nextPid = s_nextPid + 1 >= MaxPid ? 2 : s_nextPid + 1;
-            if (s_byPid[candidate] == null)
-            {
-                pid = candidate;
-                break;
-            }
-        }
+        int pid = NextFree();
         if (pid != 0)
         {
             process.Pid = pid;
             process.Parent = parent;
+            Created++;
+            LastPid = pid;
             s_byPid[pid] = process;
             s_count++;
             if (parent != null)

@@ -20,14 +20,24 @@ internal unsafe struct LoadedProgram
 
 internal static unsafe class ProgramLoader
 {
-    public const ulong StackSize = 2UL << 20;
     // argv and envp strings, pointers and the auxiliary vector must fit in this much (Linux allows a
     // quarter of the stack limit; see execve(2), "Limits on size of arguments and environment").
     public const ulong ArgumentSpace = 256 * 1024;
 
     // Returns 0, or -errno with a one-line reason in `reason` (a refused ELF says why).
+    // The stack's reservation for a RLIMIT_STACK soft limit: the limit, page-aligned, at most 1 GiB (an
+    // unlimited stack is a gigabyte of address space, still nothing of memory).
+    private static ulong StackReservation(ulong limit)
+    {
+        const ulong Most = 1UL << 30;
+        ulong reserve = limit > Most ? Most : limit;
+        return reserve & ~(ProcessMemory.PageSize - 1);
+    }
+
+    // Returns 0, or -errno with a one-line reason in `reason` (a refused ELF says why). stackLimit: the
+    // RLIMIT_STACK soft limit the program starts with.
     public static int Load(byte* file, ulong length, ReadOnlySpan<ByteString> arguments, ReadOnlySpan<ByteString> environment,
-        ByteString executableName, out LoadedProgram program, out string reason)
+        ByteString executableName, ulong stackLimit, out LoadedProgram program, out string reason)
     {
         program = default;
         reason = null;
@@ -49,7 +59,7 @@ internal static unsafe class ProgramLoader
         }
         int status = LoadSegments(memory, in image, bias, out reason);
         if (status == 0)
-            status = BuildStack(memory, in image, bias, arguments, environment, executableName, out program.StackPointer, out reason);
+            status = BuildStack(memory, in image, bias, arguments, environment, executableName, stackLimit, out program.StackPointer, out reason);
         if (status != 0)
         {
             memory.Destroy();
@@ -111,17 +121,12 @@ internal static unsafe class ProgramLoader
         => (segment.IsReadable ? Vma.ProtRead : 0) | (segment.IsWritable ? Vma.ProtWrite : 0) | (segment.IsExecutable ? Vma.ProtExec : 0);
 
     private static int BuildStack(ProcessMemory memory, in ElfImage image, ulong bias, ReadOnlySpan<ByteString> arguments,
-        ReadOnlySpan<ByteString> environment, ByteString executableName, out ulong stackPointer, out string reason)
+        ReadOnlySpan<ByteString> environment, ByteString executableName, ulong limit, out ulong stackPointer, out string reason)
     {
         stackPointer = 0;
         ulong top = ProcessMemory.StackTop;
         int prot = Vma.ProtRead | Vma.ProtWrite | (image.ExecutableStack ? Vma.ProtExec : 0);
-        if (!memory.AddArea(top - StackSize, top, prot, VmaKind.Stack))
-        {
-            reason = "no memory for the stack";
-            return -Errno.ENOMEM;
-        }
-        byte* buffer = (byte*)KernelHeap.AllocateZeroed(ArgumentSpace);
+        byte* buffer = (byte*)KernelHeap.Allocate(ArgumentSpace);
         if (buffer == null)
         {
             reason = "no kernel memory for the arguments";
@@ -133,15 +138,33 @@ internal static unsafe class ProgramLoader
         values.HardwareCapabilities = Cpu.Cpuid(1).Edx;
         bool built = InitialStack.TryBuild(buffer + ArgumentSpace, top, ArgumentSpace, arguments, environment, executableName,
             InitialStack.Platform, new ReadOnlySpan<byte>(random, InitialStack.RandomSize), in values, out InitialStackLayout layout, out reason);
+        int status = 0;
         if (built)
         {
+            // The stack reserves RLIMIT_STACK and commits what the arguments need plus the usual start.
             ulong used = top - layout.StackPointer;
-            memory.Write(layout.StackPointer, buffer + ArgumentSpace - used, used);
-            stackPointer = layout.StackPointer;
+            ulong reserve = StackReservation(limit);
+            ulong commit = (used + ProcessMemory.InitialStackCommit + ProcessMemory.PageSize - 1) & ~(ProcessMemory.PageSize - 1);
+            if (!memory.AddStack(top, reserve > commit ? reserve : commit, commit, prot))
+            {
+                reason = "no memory for the stack";
+                status = -Errno.ENOMEM;
+            }
+            else
+            {
+                memory.Write(layout.StackPointer, buffer + ArgumentSpace - used, used);
+                stackPointer = layout.StackPointer;
+                memory.StartStack = layout.StackPointer;
+                memory.ArgumentsStart = layout.ArgumentsStart;
+                memory.EnvironmentStart = layout.EnvironmentStart;
+                memory.EnvironmentEnd = layout.EnvironmentEnd;
+            }
+        }
+        else
+        {
+            status = -Errno.E2BIG;
         }
         KernelHeap.Free(buffer);
-        if (!built)
-            return -Errno.E2BIG;
-        return 0;
+        return status;
     }
 }

@@ -28,21 +28,67 @@ internal static unsafe class Signaling
 
     // ---- sending ----
 
-    // kill(2)-style, to a whole process. False if the signal number is invalid.
+    // kill(2)-style, to a whole process: any of its threads that does not block the signal takes it.
+    // False if the signal number is invalid.
     public static bool Send(Process process, in SignalInfo info)
     {
         if (!Signal.IsValid(info.Signal))
             return false;
-        if (process.State == ProcessState.Zombie || process.MainThread == null)
+        if (process.State == ProcessState.Zombie)
             return true;
-        Thread* thread = process.MainThread;
+        // Threads leave their process under this lock (ThreadLifecycle.ExitThread), so the one chosen
+        // here cannot go away before it has been woken.
         bool interrupts = process.SignalLock.Acquire();
-        SignalQueue.SendToProcess(ref process.Signals, thread->Signals.Blocked, in info, out _);
-        bool deliverable = thread->Signals.HasDeliverable(in process.Signals);
+        Thread* main = process.MainThread;
+        if (main == null)
+        {
+            process.SignalLock.Release(interrupts);
+            return true;
+        }
+        SendResult result = SignalQueue.SendToProcess(ref process.Signals, main->Signals.Blocked, in info, out ulong discard);
+        if (discard != 0 || result == SendResult.Queued)
+            NotifyThreads(process, info.Signal, discard);
         process.SignalLock.Release(interrupts);
-        if (deliverable)
-            Scheduler.Wake(thread); // a thread blocked in the kernel returns to deliver it
         return true;
+    }
+
+    // After a process-wide send: stop/continue signals discarded from every thread's own set, and the
+    // thread that should act woken (a thread blocked in the kernel returns to deliver it; one running on
+    // another CPU is interrupted). SIGKILL wakes them all: the whole process ends. Under SignalLock.
+    private static void NotifyThreads(Process process, int signal, ulong discard)
+    {
+        bool threads = process.ThreadLock.Acquire();
+        for (Thread* t = process.FirstThread; t != null && discard != 0; t = t->GroupNext)
+            t->Signals.Pending.Discard(discard);
+        process.ThreadLock.Release(threads);
+        if (signal == Signal.SIGKILL)
+        {
+            ThreadGroup.InterruptAll(process);
+            return;
+        }
+        Thread* target = ThreadGroup.ForSignal(process, signal);
+        if (target != null && target->Signals.HasDeliverable(in process.Signals))
+            Scheduler.Interrupt(target);
+    }
+
+    // tgkill(2), tkill(2): to one thread of the process (found by TID under the signal lock, so that it
+    // cannot leave meanwhile). False if no such thread.
+    public static bool SendToThread(Process process, int tid, in SignalInfo info)
+    {
+        bool interrupts = process.SignalLock.Acquire();
+        Thread* thread = process.State == ProcessState.Zombie ? null : ThreadGroup.Find(process, tid);
+        if (thread != null)
+        {
+            SendResult result = SignalQueue.SendToThread(ref process.Signals, ref thread->Signals, in info, out ulong discard);
+            if (discard != 0)
+                NotifyThreads(process, info.Signal, discard);
+            if (info.Signal == Signal.SIGKILL)
+                ThreadGroup.InterruptAll(process);
+            else if (result == SendResult.Queued && thread->Signals.HasDeliverable(in process.Signals))
+                Scheduler.Interrupt(thread);
+        }
+        process.SignalLock.Release(interrupts);
+        return thread != null;
     }
 
     public static bool Send(Process process, int signal)

@@ -18,6 +18,18 @@ internal static unsafe class UserFaults
             return context;
         ulong vector = context->Vector;
         ulong address = vector == ExceptionNames.PageFault ? Cpu.ReadCr2() : 0;
+        // A not-present fault in the stack's reservation grows the stack and the instruction runs again.
+        // This is an exception handler on its own stack: it cannot wait for the memory lock, so if another
+        // thread holds it the fault simply happens again once the thread is back in user space.
+        if (vector == ExceptionNames.PageFault && (context->ErrorCode & 1) == 0 && process.Memory != null)
+        {
+            if (!process.MemoryLock.TryAcquire())
+                return UserReturn.Prepare(context);
+            bool grown = process.Memory.GrowStack(address);
+            process.MemoryLock.Release();
+            if (grown)
+                return UserReturn.Prepare(context);
+        }
         SignalInfo info = vector switch
         {
             0 or 16 or 19 => SignalInfo.FromFault(Signal.SIGFPE, vector == 0 ? SignalCode.FpeIntDivide : SignalCode.FpeInvalid, context->Rip),

@@ -18,27 +18,64 @@ internal static unsafe class UserMemory
     {
         if (length == 0)
             return 0;
-        if (!IsUserRange(source, length) || SafeMemory.Copy(destination, (void*)source, length) != 0)
+        if (!IsUserRange(source, length))
             return -Errno.EFAULT;
-        return 0;
+        ulong left = SafeMemory.Copy(destination, (void*)source, length);
+        // A fault in the stack's reservation commits more stack (ProcessMemory.Stack) and the copy goes on.
+        while (left != 0 && GrowStack(source + (length - left)))
+            left = SafeMemory.Copy((byte*)destination + (length - left), (void*)(source + (length - left)), left);
+        return left == 0 ? 0 : -Errno.EFAULT;
+    }
+
+    // As CopyOut, but into committed memory only (no stack growth, which may wait for the memory lock):
+    // for callers that must not block. 0, or -EFAULT.
+    public static int CopyOutCommitted(ulong destination, void* source, ulong length)
+    {
+        if (length == 0)
+            return 0;
+        if (!IsUserRange(destination, length))
+            return -Errno.EFAULT;
+        return SafeMemory.Copy((void*)destination, source, length) == 0 ? 0 : -Errno.EFAULT;
     }
 
     public static int CopyOut(ulong destination, void* source, ulong length)
     {
         if (length == 0)
             return 0;
-        if (!IsUserRange(destination, length) || SafeMemory.Copy((void*)destination, source, length) != 0)
+        if (!IsUserRange(destination, length))
             return -Errno.EFAULT;
-        return 0;
+        ulong left = SafeMemory.Copy((void*)destination, source, length);
+        while (left != 0 && GrowStack(destination + (length - left)))
+            left = SafeMemory.Copy((void*)(destination + (length - left)), (byte*)source + (length - left), left);
+        return left == 0 ? 0 : -Errno.EFAULT;
     }
 
     public static int Zero(ulong destination, ulong length)
     {
         if (length == 0)
             return 0;
-        if (!IsUserRange(destination, length) || SafeMemory.Fill((void*)destination, 0, length) != 0)
+        if (!IsUserRange(destination, length))
             return -Errno.EFAULT;
-        return 0;
+        ulong left = SafeMemory.Fill((void*)destination, 0, length);
+        while (left != 0 && GrowStack(destination + (length - left)))
+            left = SafeMemory.Fill((void*)(destination + (length - left)), 0, left);
+        return left == 0 ? 0 : -Errno.EFAULT;
+    }
+
+    // The stack growth a kernel access into the stack's reservation needs (in a system call, where the
+    // thread may wait for its process's memory lock; a caller that holds it already goes on under it).
+    private static bool GrowStack(ulong address)
+    {
+        Process process = Process.Current;
+        if (process == null || process.Memory == null)
+            return false;
+        bool held = process.MemoryLock.HeldByCurrentThread;
+        if (!held)
+            process.MemoryLock.Acquire();
+        bool grown = process.Memory.GrowStack(address);
+        if (!held)
+            process.MemoryLock.Release();
+        return grown;
     }
 
     public static bool Read64(ulong address, out ulong value)

@@ -1,7 +1,7 @@
 // The last step before the kernel returns to user space (after a system call, an interrupt or an
 // exception from ring 3): pending signals are acted on here — a handler frame is set up, or the process
 // ends. A thread whose process must end does not go back to its program; its context becomes a kernel-mode
-// call of ProcessLifecycle.Exit on its own kernel stack.
+// call of ThreadLifecycle's exit on its own kernel stack.
 using Kitten.Kernel.Arch.X64;
 using Kitten.Kernel.Tasks;
 
@@ -42,5 +42,10 @@ internal static unsafe class UserReturn
         *(ulong*)context->Rsp = 0;
     }
 
-    private static void ExitFromKernel(int waitStatus) => ProcessLifecycle.Exit(waitStatus);
+    private static void ExitFromKernel(int waitStatus)
+    {
+        if (waitStatus == ThreadLifecycle.EndThreadAlone)
+            ThreadLifecycle.ExitThread(0);
+        ThreadLifecycle.ExitGroup(waitStatus);
+    }
 }

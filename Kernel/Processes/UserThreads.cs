@@ -16,6 +16,7 @@ internal static unsafe class UserThreads
         thread->Cr3 = process.Memory.Cr3;
         thread->Owner = process.Handle;
         thread->Cpu = cpu;
+        ThreadPlacement.Placed(cpu);
         thread->Detached = true;
         thread->State = ThreadState.Blocked;
         thread->LastTrap.TrapNumber = Signaling.NoTrap;

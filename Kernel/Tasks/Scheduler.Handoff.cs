@@ -11,12 +11,20 @@ internal static unsafe partial class Scheduler
 {
     // Marks the current thread as waiting (until Wake, or the TSC deadline; 0 for none). It keeps running
     // until SwitchTo or SwitchAway; a Wake from now on makes it ready in this CPU's run queue.
+    // The state changes under the run-queue lock, which a Wake from another CPU takes to look at it: a
+    // signal or kill made pending before its Wake either finds the thread marked (and readies it) or is
+    // seen by the caller's check after this (IpcBlocking.Block). A Wake that came while the thread still
+    // ran (WakeRequested) was for a wait it is no longer in; IPC re-checks its own conditions whenever
+    // the thread is woken.
     public static void MarkCurrentBlocked(ulong deadlineTsc)
     {
         CpuLocal* cpu = CpuLocal.Current;
         Thread* self = cpu->Running;
         self->TimedOut = false;
+        cpu->Queue.Lock.Acquire();
+        self->WakeRequested = false;
         self->State = deadlineTsc != 0 ? ThreadState.Sleeping : ThreadState.Blocked;
+        cpu->Queue.Lock.Release(false);
         if (deadlineTsc != 0)
         {
             self->WakeTsc = deadlineTsc;

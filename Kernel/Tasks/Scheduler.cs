@@ -226,6 +226,8 @@ internal static unsafe partial class Scheduler
 
     // Blocks the current thread, releasing `held` (a lock the caller holds, with interrupts off) only once
     // the thread is marked blocked, so that a wake-up cannot slip in between. deadlineTsc: 0 for none.
+    // A Wake that came while the thread was still running (from another CPU, or a signal it sent itself)
+    // makes this return at once: callers wait in loops that re-check their condition.
     public static void BlockCurrent(SpinLock* held, ulong deadlineTsc)
     {
         bool interrupts = Cpu.InterruptsEnabled;
@@ -233,7 +235,20 @@ internal static unsafe partial class Scheduler
         CpuLocal* cpu = CpuLocal.Current;
         Thread* self = cpu->Running;
         self->TimedOut = false;
+        // Under the run-queue lock, which a Wake from another CPU also takes to look at the state.
+        cpu->Queue.Lock.Acquire();
+        if (self->WakeRequested)
+        {
+            self->WakeRequested = false;
+            cpu->Queue.Lock.Release(false);
+            if (held != null)
+                held->Release(false);
+            if (interrupts)
+                Cpu.EnableInterrupts();
+            return;
+        }
         self->State = deadlineTsc != 0 ? ThreadState.Sleeping : ThreadState.Blocked;
+        cpu->Queue.Lock.Release(false);
         if (deadlineTsc != 0)
         {
             self->WakeTsc = deadlineTsc;
@@ -246,14 +261,25 @@ internal static unsafe partial class Scheduler
             Cpu.EnableInterrupts();
     }
 
+    // A kernel thread's sleep: at least this long (early wake-ups go back to sleep).
     public static void Sleep(ulong nanoseconds)
     {
         ulong ticks = nanoseconds * (TimeBase.TscHz / 1000) / 1_000_000;
-        BlockCurrent(null, Cpu.ReadTsc() + (ticks == 0 ? 1 : ticks));
+        ulong deadline = Cpu.ReadTsc() + (ticks == 0 ? 1 : ticks);
+        while (Cpu.ReadTsc() < deadline)
+            BlockCurrent(null, deadline);
     }
 
-    // Makes a blocked or sleeping thread ready on its own CPU; no effect on a thread that is not waiting.
-    public static void Wake(Thread* thread)
+    // Makes a blocked or sleeping thread ready on its own CPU. A thread that is not waiting yet (running,
+    // or ready) is marked so that its next BlockCurrent does not block: no wake-up is lost to the race
+    // between checking a condition and blocking on it.
+    public static void Wake(Thread* thread) => Wake(thread, interruptUser: false);
+
+    // As Wake, and a thread running on another CPU is interrupted (a reschedule IPI), so that it passes
+    // through the return-to-user path and notices a signal or the end of its process.
+    public static void Interrupt(Thread* thread) => Wake(thread, interruptUser: true);
+
+    private static void Wake(Thread* thread, bool interruptUser)
     {
         bool interrupts = Cpu.InterruptsEnabled;
         Cpu.DisableInterrupts();
@@ -270,11 +296,15 @@ internal static unsafe partial class Scheduler
                     here->NeedReschedule = true;
                 RearmTimer(here, Cpu.ReadTsc());
             }
+            else if (thread->State != ThreadState.Exited)
+            {
+                thread->WakeRequested = true;
+            }
         }
         else
         {
             // The sleeper's timer entry belongs to its CPU; that CPU drops it when the thread runs.
-            bool woke = false;
+            bool woke = false, running = false;
             target->Queue.Lock.Acquire();
             if (thread->State == ThreadState.Blocked || thread->State == ThreadState.Sleeping)
             {
@@ -282,8 +312,13 @@ internal static unsafe partial class Scheduler
                 target->Queue.Enqueue(thread);
                 woke = true;
             }
+            else if (thread->State != ThreadState.Exited)
+            {
+                thread->WakeRequested = true;
+                running = thread->State == ThreadState.Running;
+            }
             target->Queue.Lock.Release(false);
-            if (woke)
+            if (woke || (running && interruptUser))
                 LocalApic.SendIpi(target->ApicId, InterruptVectors.Reschedule);
         }
         if (interrupts)

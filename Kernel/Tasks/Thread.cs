@@ -40,6 +40,7 @@ internal unsafe struct Thread
     public Thread* TimerNext;       // timer queue link
     public ulong WakeTsc;           // when Sleeping: the deadline
     public bool TimedOut;           // set when a timed wait ended by its deadline
+    public bool WakeRequested;      // a Wake came while it was not waiting: its next block returns at once
 
     public WaitQueue ExitWaiters;
     public ulong CpuTicks;          // TSC ticks spent running
@@ -52,6 +53,14 @@ internal unsafe struct Thread
     public ulong FsBase;
     public nint Owner;
     public ulong ClearChildTid;     // set_tid_address: zeroed and futex-woken when the thread exits
+    public int Tid;                 // its Linux thread ID (a process's first thread: the PID)
+    public ulong Affinity;          // sched_setaffinity's mask (bit i: CPU i); 0 for every CPU
+    public Thread* GroupNext;       // the next thread of the same process (Process.ThreadLock)
+    public ulong FutexSpace;        // while in a futex wait: its key (LinuxAbi/Futex)
+    public ulong FutexKey;
+    public uint FutexBitset;
+    public Thread* FutexNext;       // futex bucket link
+    public bool FutexQueued;        // still in its bucket (a waker takes it out)
     public int KillStatus;          // non-zero: end the process with this wait status instead of returning to it
     public long SyscallNumber;      // the system call in progress (Linux's orig_ax), or -1
     public Signals.TrapInfo LastTrap;   // the fault behind a pending SIGSEGV/SIGFPE/..., for the sigcontext

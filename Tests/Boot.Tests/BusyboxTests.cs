@@ -29,6 +29,25 @@ public partial class BusyboxTests
         Assert.That(ProgramOutput(run), Is.EqualTo("100000\n99999\n99998"));
     }
 
+    [GeneratedRegex(@"kitten: pmem free (\d+) bytes at exit \((\d+) before init started\)")]
+    private static partial Regex MemoryReport();
+
+    // No leak: 1,000 fork + execve + wait4 cycles of an unmodified static program (the shell runs
+    // /bin/true, busybox itself) leave free physical memory exactly where it was before the first process.
+    [Test]
+    public void AThousandForkExecWaitCyclesLeaveMemoryWhereItStarted()
+    {
+        var run = Sh("i=0; while [ $i -lt 1000 ]; do /bin/true || exit 1; i=$((i+1)); done; echo cycles=$i");
+        var memory = MemoryReport().Match(run.Output);
+        Assert.Multiple(() =>
+        {
+            Assert.That(run.ExitCode, Is.EqualTo(0), run.ToString());
+            Assert.That(ProgramOutput(run), Is.EqualTo("cycles=1000"));
+            Assert.That(memory.Success, Is.True, "no memory report at exit");
+            Assert.That(memory.Groups[1].Value, Is.EqualTo(memory.Groups[2].Value), "free physical memory after 1,000 cycles");
+        });
+    }
+
     [Test]
     public void ExitCodesAndConditionals()
     {
@@ -105,8 +124,52 @@ public partial class BusyboxTests
         Assert.That(output, Does.Contain("sleep"));
     }
 
-    [GeneratedRegex(@"kitten: pmem free (\d+) bytes at exit \((\d+) before init started\)")]
-    private static partial Regex MemoryReport();
+    // /proc/meminfo and free(1) (which reads sysinfo(2) and /proc/meminfo) agree on the total.
+    [Test]
+    public void MeminfoAndFreeAgree()
+    {
+        var run = Sh("cat /proc/meminfo; free");
+        Assert.That(run.ExitCode, Is.EqualTo(0), run.ToString());
+        var output = ProgramOutput(run);
+        var total = Regex.Match(output, @"(?m)^MemTotal: +(\d+) kB$");
+        var free = Regex.Match(output, @"(?m)^Mem: +(\d+) +(\d+) +(\d+) ");
+        Assert.That(total.Success, Is.True, $"no MemTotal line:\n{output}");
+        Assert.That(free.Success, Is.True, $"free printed no Mem: line:\n{output}");
+        Assert.That(free.Groups[1].Value, Is.EqualTo(total.Groups[1].Value), "free's total and MemTotal");
+        Assert.That(long.Parse(free.Groups[3].Value), Is.GreaterThan(0).And.LessThan(long.Parse(total.Groups[1].Value)));
+        foreach (var field in new[] { "MemFree", "MemAvailable", "Buffers", "Cached", "SwapTotal", "SwapFree" })
+            Assert.That(output, Does.Match($@"(?m)^{field}: +\d+ kB$"), $"meminfo has no {field}");
+    }
+
+    // mount(8) and df(1) read /proc/mounts (df also statfs(2) of each mount point).
+    [Test]
+    public void MountAndDfShowTheMounts()
+    {
+        var run = Sh("mount; df");
+        Assert.That(run.ExitCode, Is.EqualTo(0), run.ToString());
+        var output = ProgramOutput(run);
+        Assert.That(output, Does.Contain("rootfs on / type rootfs (ro)"));
+        Assert.That(output, Does.Contain("tmpfs on /tmp type tmpfs (rw)"));
+        Assert.That(output, Does.Contain("proc on /proc type proc (rw)"));
+        Assert.That(output, Does.Contain("sysfs on /sys type sysfs (rw)"));
+        var tmp = Regex.Match(output, @"(?m)^tmpfs +(\d+) +(\d+) +(\d+) +\d+% /tmp$");
+        Assert.That(tmp.Success, Is.True, $"df shows no /tmp line:\n{output}");
+        Assert.That(long.Parse(tmp.Groups[1].Value), Is.GreaterThan(1024), "the size of /tmp in 1K blocks");
+    }
+
+    // top(1) in batch mode reads /proc/stat, /proc/meminfo, /proc/loadavg and every /proc/<pid>/stat.
+    [Test]
+    public void TopShowsItselfOnce()
+    {
+        var run = Sh("sleep 5 & top -n 1 -b; kill %1; wait", smp: 2);
+        Assert.That(run.ExitCode, Is.EqualTo(0), run.ToString());
+        var output = ProgramOutput(run);
+        Assert.That(output, Does.Match(@"(?m)^Mem: \d+K used, \d+K free"), "top's memory line");
+        Assert.That(output, Does.Match(@"(?m)^CPU: +\d+% usr"), "top's CPU line");
+        Assert.That(output, Does.Match(@"(?m)^Load average: \d+\.\d\d \d+\.\d\d \d+\.\d\d \d+/\d+ \d+"), "top's load line");
+        Assert.That(output, Does.Match(@"(?m)^ +\d+ +1 root +R .*top -n 1 -b$"), "top does not show itself running");
+        Assert.That(output, Does.Match(@"(?m)^ +\d+ +1 root +S .*sleep 5$"), "top does not show the sleeping child");
+    }
 
     // An interactive shell on the serial console: commands typed (here, fed on QEMU's stdin) are echoed by
     // the terminal, run, and the shell's exit status is the boot's.

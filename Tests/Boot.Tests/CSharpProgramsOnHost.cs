@@ -208,7 +208,7 @@ public partial class CSharpProgramsOnHost
 
     // The checksum of Userland/CSharp/Compute, computed here the plain way: the same matrices, the product
     // in integers, the same position weights.
-    private static long ExpectedChecksum(int n)
+    internal static long ExpectedChecksum(int n)
     {
         long checksum = 0;
         for (int i = 0; i < n; i++)

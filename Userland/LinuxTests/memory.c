@@ -379,6 +379,59 @@ static void t_large_anonymous_mapping(void)
     KT_CHECK_RES(kt_sys(SYS_munmap, p, len), 0);
 }
 
+/* A recursion that uses `depth` frames of about 1 KiB each; returns a sum that depends on every frame, so
+ * that the compiler can neither drop the frames nor turn the recursion into a loop. */
+static long __attribute__((noinline)) deep(int depth)
+{
+    volatile char frame[1000];
+    frame[0] = (char)depth;
+    frame[999] = (char)(depth >> 8);
+    if (depth == 0)
+        return 0;
+    return deep(depth - 1) + frame[0] + frame[999];
+}
+
+static void recurse_in_child(void *arg)
+{
+    int depth = (int)(long)arg;
+    long sum = deep(depth);
+    _exit(sum != 0 ? 0 : 1);
+}
+
+/* The main stack grows on demand: 6 MiB of frames (under the 8 MiB RLIMIT_STACK) just work. */
+static void t_stack_grows_to_the_limit(void)
+{
+    int status = kt_run_in_child(recurse_in_child, (void *)6000L);
+    KT_CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "6 MiB of recursion: %s", kt_status(status));
+}
+
+/* ... and no further: 16 MiB of frames overflow the 8 MiB limit, and the process dies of SIGSEGV. */
+static void t_stack_overflow_is_sigsegv(void)
+{
+    int status = kt_run_in_child(recurse_in_child, (void *)16000L);
+    KT_CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV, "16 MiB of recursion: %s, want SIGSEGV",
+             kt_status(status));
+}
+
+static void kernel_write_low_on_stack(void *arg)
+{
+    (void)arg;
+    /* A 3 MiB array on the stack: its first bytes lie far below anything the program touched. The kernel
+     * writes them first (read from /dev/zero into them, after a non-zero fill would be visible). */
+    size_t n = (size_t)3 << 20;
+    volatile char big[n];
+    int fd = open("/dev/zero", O_RDONLY);
+    long r = read(fd, (char *)big, 64);
+    _exit(r == 64 && big[0] == 0 && big[63] == 0 ? 0 : 1);
+}
+
+/* A system call that writes into stack not yet reached by the program grows the stack too. */
+static void t_kernel_access_grows_stack(void)
+{
+    int status = kt_run_in_child(kernel_write_low_on_stack, NULL);
+    KT_CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "read into low stack: %s", kt_status(status));
+}
+
 static const struct kt_case cases[] = {
     KT_CASE(brk_grow_and_shrink),
     KT_CASE(brk_refusal_returns_current),
@@ -400,6 +453,9 @@ static const struct kt_case cases[] = {
     KT_CASE(mremap_fixed),
     KT_CASE(mremap_errors),
     KT_CASE(large_anonymous_mapping),
+    KT_CASE(stack_grows_to_the_limit),
+    KT_CASE(stack_overflow_is_sigsegv),
+    KT_CASE(kernel_access_grows_stack),
 };
 
 int main(int argc, char **argv) { return kt_main("memory", cases, KT_COUNT(cases), argc, argv); }

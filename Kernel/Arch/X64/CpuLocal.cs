@@ -30,6 +30,13 @@ internal unsafe struct CpuLocal
     public ulong SliceEnd;
     public ulong ArmedDeadline;
 
+    // TLB flushes other CPUs asked of this one after changing page tables it may be using, and how many of
+    // them it has done (TlbShootdown: tickets); the flushes it has served.
+    public long TlbFlushRequested;
+    public long TlbFlushDone;
+    public ulong TlbShootdowns;
+    public int UserThreads;             // user threads placed on this CPU (ThreadPlacement)
+
     // Statistics: every entry into the kernel on this CPU, and the timer interrupts among them.
     public ulong KernelEntries;
     public ulong TimerInterrupts;

@@ -8,7 +8,7 @@ internal static class InterruptVectors
     public const byte Yield = 0x30;              // software INT: a kernel thread gives up the CPU
     public const byte Reschedule = 0x31;         // IPI: another CPU made a thread ready here
     public const byte StopCpu = 0x32;            // IPI: a panic elsewhere; halt
-    public const byte TlbShootdown = 0x33;       // IPI: another CPU changed page tables this one may cache
+    public const byte TlbShootdown = 0x33;       // IPI: drop this CPU's user translations (or just a barrier)
     public const byte Serial = 0x34;             // COM1, through the I/O APIC
     public const byte SelfTestTimer = 0x40;
     public const byte SelfTestXmm = 0x41;

@@ -359,7 +359,13 @@ public class PmemTests
         Assert.That(h.Pmem.Validate(), Is.Not.Null);
         h.Node(region).Region.End -= 4096;
 
-        h.Node(h.IndexOf(PmemNodeKind.Unused)).Kind = PmemNodeKind.Region; // in use, but on the unused list
+        // A freed region's node goes back on the unused list (nodes never handed out are not on it).
+        ulong scratch = h.Allocate(4096, 4096, RegionType.UserMemory, "scratch");
+        var kinds = Enumerable.Range(0, 8).Select(i => h.Node(i).Kind).ToArray();
+        Assert.That(h.Pmem.Free(scratch), Is.True);
+        Assert.That(h.Pmem.Validate(), Is.Null);
+        int released = Enumerable.Range(0, 8).First(i => kinds[i] != PmemNodeKind.Unused && h.Node(i).Kind == PmemNodeKind.Unused);
+        h.Node(released).Kind = PmemNodeKind.Region; // in use, but on the unused list
         Assert.That(h.Pmem.Validate(), Does.Contain("unused"));
     }
 }
