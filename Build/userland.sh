@@ -43,7 +43,7 @@ build_userland() {
     done
     for name in $(userland_ipc_test_names); do
         build_static_program "$KITTEN_ROOT/Userland/IpcTests/$name.c" "$USERLAND_OUT/ipctests/$name" \
-            "$KITTEN_ROOT/Userland/LinuxTests/ktest.h"
+            "$KITTEN_ROOT/Userland/LinuxTests/ktest.h" "$KITTEN_ROOT"/Userland/IpcTests/*.h
     done
     build_static_program "$KITTEN_ROOT/Userland/LinuxInit/init.c" "$USERLAND_OUT/linux-init/init"
 }
