@@ -1,4 +1,5 @@
 // One handle's worth: which object, what it allows, and (endpoints) the badge a receiver sees.
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace Kitten.Kernel.Ipc;
@@ -12,6 +13,7 @@ internal unsafe struct Capability
 
     public readonly bool IsEmpty => Object == null;
     public readonly IpcObjectType Type => Object == null ? IpcObjectType.None : Object->Type;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public readonly bool Has(uint rights) => (Rights & rights) == rights;
 
     // The copy that MINT makes, or that a message carries (mask All, badge 0): owner rights stripped, other

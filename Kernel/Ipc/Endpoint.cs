@@ -2,6 +2,7 @@
 // At any time at most one of its queues is non-empty: senders wait while no receiver does, and receivers
 // while no sender does. A sender that finds a receiver waiting hands its message over at once; so does a
 // receiver that finds a sender. The process that created it is its server (the only RECEIVE handle).
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace Kitten.Kernel.Ipc;
@@ -29,6 +30,7 @@ internal unsafe struct Endpoint
     // A sender (its message in its Registers, its parts captured) meets the endpoint. On Delivered, returns
     // the receiver, which has its result (not yet woken: the caller switches to it or wakes it); for a call
     // the receiver now holds the call and the sender waits for the reply.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ThreadIpc* Send(Endpoint* e, ThreadIpc* sender, ulong badge, bool call, bool mayBlock, out Rendezvous outcome)
     {
         if (e->Header.Dead)
@@ -62,6 +64,7 @@ internal unsafe struct Endpoint
     // A receiver (holding no call) meets the endpoint. On Delivered, returns the sender whose message the
     // receiver now has: a caller now waits for the reply (the receiver holds its call); a one-way sender is
     // finished and woken.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ThreadIpc* Receive(Endpoint* e, ThreadIpc* receiver, bool mayBlock, out Rendezvous outcome)
     {
         if (e->Header.Dead)

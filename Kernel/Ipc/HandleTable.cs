@@ -1,6 +1,7 @@
 // A process's handles: numbers 1..Capacity naming capabilities, the lowest free number first (as file
 // descriptors are handed out). The table holds one object reference per handle. Its storage is allocated
 // on the process's first IPC call.
+using System.Runtime.CompilerServices;
 namespace Kitten.Kernel.Ipc;
 
 internal unsafe struct HandleTable
@@ -41,11 +42,13 @@ internal unsafe struct HandleTable
         return -LinuxAbi.Errno.EMFILE;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public readonly Capability* At(long handle)
         => _slots == null || handle < 1 || handle > Capacity || _slots[handle - 1].IsEmpty ? null : &_slots[handle - 1];
 
     // The capability behind a handle of the given type that has the given rights: 0, -EBADF (no such handle,
     // or of another type), -EPERM (the rights are missing).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public readonly int Lookup(long handle, IpcObjectType type, uint rights, out Capability* capability)
     {
         capability = At(handle);

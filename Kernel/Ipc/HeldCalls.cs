@@ -1,11 +1,13 @@
 // Calls that a server took and has not answered yet. The caller waits (IpcWait.Reply); the call is held by
 // the server thread that took it, or by a saved reply handle, and is listed in the server process's held
 // calls so that the process's end can answer them all with ECONNRESET.
+using System.Runtime.CompilerServices;
 namespace Kitten.Kernel.Ipc;
 
 internal static unsafe class HeldCalls
 {
     // The server thread took the caller's call (its message is delivered).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Take(ThreadIpc* server, ThreadIpc* caller)
     {
         server->HeldCallGone = false;
@@ -19,6 +21,7 @@ internal static unsafe class HeldCalls
 
     // Whoever held the call lets go of it; the caller is no longer waiting for a reply. gone: because the
     // caller gave up (the server thread's REPLY will say ECONNRESET).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Detach(ThreadIpc* caller, bool gone)
     {
         if (caller->HeldBy != null)
@@ -36,6 +39,7 @@ internal static unsafe class HeldCalls
 
     // The reply in the replier's registers goes to the caller, whose call is then complete (not woken: the
     // replier switches to it or wakes it).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Answer(ThreadIpc* replier, Arch.X64.InterruptContext* registers, ThreadIpc* caller)
     {
         Detach(caller, gone: false);

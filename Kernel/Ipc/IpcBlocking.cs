@@ -30,7 +30,7 @@ internal static unsafe class IpcBlocking
         Scheduler.MarkCurrentBlocked(deadline);
         IpcLock.Release();
         // A signal sent before the thread counted as blocked woke nothing: wake it now (Resume sees it).
-        if (Signaling.InterruptPending())
+        if (Signaling.InterruptPending(self))
             Scheduler.Wake(self);
         if (next != null)
         {
@@ -47,25 +47,30 @@ internal static unsafe class IpcBlocking
     // (it may run under IpcLock, or on the stack of the thread that switched here): the buffer was checked
     // and committed when the call was made (IpcKernel.BufferWritable); if another thread unmapped it since,
     // the call says EFAULT.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static InterruptContext* Finish(Thread* thread, ThreadIpc* t)
     {
         InterruptContext* registers = IpcKernel.UserRegisters(thread);
         t->Completed = false;
         t->Deadline = 0;
         if (t->InLong != null)
-        {
-            if (UserMemory.CopyOutCommitted(registers->Rbx, t->InLong, t->InLength) != 0)
-                registers->Rax = unchecked((ulong)-Errno.EFAULT);
-            IpcPlatform.Free(t->InLong);
-            t->InLong = null;
-            t->InLength = 0;
-        }
+            CopyInLong(t, registers);
         return registers;
+    }
+
+    private static void CopyInLong(ThreadIpc* t, InterruptContext* registers)
+    {
+        if (UserMemory.CopyOutCommitted(registers->Rbx, t->InLong, t->InLength) != 0)
+            registers->Rax = unchecked((ulong)-Errno.EFAULT);
+        IpcPlatform.Free(t->InLong);
+        t->InLong = null;
+        t->InLength = 0;
     }
 
     // Resume(self), in kernel mode with interrupts off, on the thread's own stack just below its user
     // registers (RSP = registers - 8, where a called function finds it: the slot holds syscall.asm's return
     // address, which Resume never uses).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void PrepareContinuation(Thread* self)
     {
         InterruptContext* c = &self->SavedContext;
@@ -83,7 +88,7 @@ internal static unsafe class IpcBlocking
     {
         ThreadIpc* t = &self->Ipc;
         InterruptContext* registers = IpcKernel.UserRegisters(self);
-        IpcLock.Acquire();
+        IpcLock.AcquireInCall();
         if (!t->Completed)
         {
             bool timedOut = self->TimedOut;

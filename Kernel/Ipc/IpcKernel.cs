@@ -1,5 +1,6 @@
 // The kernel side of the portable IPC code: where its objects are allocated, how its threads are woken,
 // how a thread and a process find their IPC state, and the IPC system calls' entry checks.
+using System.Runtime.CompilerServices;
 using Kitten.Kernel.Arch.X64;
 using Kitten.Kernel.Diagnostics;
 using Kitten.Kernel.LinuxAbi;
@@ -27,11 +28,13 @@ internal static unsafe class IpcKernel
 
     // Where a thread's user registers are while it is in a system call: syscall.asm pushes them at the
     // top of its kernel stack.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static InterruptContext* UserRegisters(Thread* thread)
         => (InterruptContext*)(thread->StackTop - (ulong)sizeof(InterruptContext));
 
     // The calling thread's IPC state, made ready for a call: its registers, and its process's IPC state
     // (created on first use). Null if memory is short.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ThreadIpc* Begin(InterruptContext* context, out Thread* self)
     {
         self = CpuLocal.Current->Running;
@@ -67,12 +70,14 @@ internal static unsafe class IpcKernel
         return p;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static InterruptContext* Fail(InterruptContext* context, long error)
     {
         context->Rax = (ulong)error;
         return context;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static InterruptContext* Result(InterruptContext* context, long value)
     {
         context->Rax = (ulong)value;
@@ -80,6 +85,7 @@ internal static unsafe class IpcKernel
     }
 
     // The TSC deadline for a non-zero timeout (0: none).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ulong DeadlineFor(ulong timeout)
         => timeout == IpcTimeout.Forever ? 0 : IpcTimeout.Deadline(timeout, Cpu.ReadTsc(), TimeBase.TscHz);
 

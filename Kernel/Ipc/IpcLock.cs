@@ -3,6 +3,7 @@
 // and run with interrupts off anyway (for the direct switch), so one lock keeps every race (a timeout
 // against a reply, a peer's death against a delivery) simple to reason about; per-endpoint locks are the
 // step to take if many CPUs ever do IPC at once. Never held across a TLB shootdown or a block.
+using System.Runtime.CompilerServices;
 using Kitten.Kernel.Sync;
 
 namespace Kitten.Kernel.Ipc;
@@ -18,6 +19,15 @@ internal static class IpcLock
         s_interrupts = interrupts;
     }
 
+    // In an IPC system call, which runs with interrupts off (SyscallDispatcher.DispatchKitten).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void AcquireInCall()
+    {
+        s_lock.AcquireInterruptsOff();
+        s_interrupts = false;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Release() => s_lock.Release(s_interrupts);
 
     public static bool IsHeld => s_lock.IsHeld;

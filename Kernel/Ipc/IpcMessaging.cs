@@ -24,18 +24,23 @@ internal static unsafe class IpcMessaging
         if (t == null)
             return IpcKernel.Fail(c, -Errno.ENOMEM);
         ulong info = c->Rsi;
-        int error = MessageInfo.Validate(info);
-        if (error == 0 && call && !IpcKernel.BufferWritable(c))
-            error = -Errno.EFAULT;
-        if (error == 0)
-            error = IpcKernel.CaptureLong(t, c, info);
-        if (error != 0)
-            return IpcKernel.Fail(c, error);
+        int error = 0;
+        // Words only, and no reply buffer: the common case, checked at once.
+        if (!MessageInfo.IsWordsOnly(info) || (call && c->R10 != 0))
+        {
+            error = MessageInfo.Validate(info);
+            if (error == 0 && call && !IpcKernel.BufferWritable(c))
+                error = -Errno.EFAULT;
+            if (error == 0)
+                error = IpcKernel.CaptureLong(t, c, info);
+            if (error != 0)
+                return IpcKernel.Fail(c, error);
+        }
         ulong timeout = c->Rdx;
 
-        IpcLock.Acquire();
+        IpcLock.AcquireInCall();
         error = t->Process->Handles.Lookup((long)c->Rdi, IpcObjectType.Endpoint, IpcRights.Send, out Capability* capability);
-        if (error == 0)
+        if (error == 0 && MessageInfo.Handles(info) != 0)
             error = MessageTransfer.CaptureHandles(t, c, MessageInfo.Handles(info));
         if (error != 0)
             return Abort(t, c, error);
@@ -70,16 +75,20 @@ internal static unsafe class IpcMessaging
         if (t == null)
             return IpcKernel.Fail(c, -Errno.ENOMEM);
         ulong replyInfo = c->Rsi;
-        int error = reply ? MessageInfo.Validate(replyInfo) : 0;
-        if (error == 0 && !IpcKernel.BufferWritable(c))
-            error = -Errno.EFAULT;
-        if (error == 0 && reply && t->HeldCall != null)
-            error = IpcKernel.CaptureLong(t, c, replyInfo);
-        if (error != 0)
-            return IpcKernel.Fail(c, error);
+        int error = 0;
+        if ((reply && !MessageInfo.IsWordsOnly(replyInfo)) || c->R10 != 0)
+        {
+            error = reply ? MessageInfo.Validate(replyInfo) : 0;
+            if (error == 0 && !IpcKernel.BufferWritable(c))
+                error = -Errno.EFAULT;
+            if (error == 0 && reply && t->HeldCall != null)
+                error = IpcKernel.CaptureLong(t, c, replyInfo);
+            if (error != 0)
+                return IpcKernel.Fail(c, error);
+        }
         ulong timeout = c->Rdx;
 
-        IpcLock.Acquire();
+        IpcLock.AcquireInCall();
         error = t->Process->Handles.Lookup((long)c->Rdi, IpcObjectType.Endpoint, IpcRights.Receive, out Capability* capability);
         ThreadIpc* answered = null;
         t->HeldCallGone = false;
@@ -87,7 +96,8 @@ internal static unsafe class IpcMessaging
         {
             if (reply)
             {
-                error = MessageTransfer.CaptureHandles(t, c, MessageInfo.Handles(replyInfo));
+                if (MessageInfo.Handles(replyInfo) != 0)
+                    error = MessageTransfer.CaptureHandles(t, c, MessageInfo.Handles(replyInfo));
                 if (error == 0)
                 {
                     answered = t->HeldCall;
@@ -100,7 +110,8 @@ internal static unsafe class IpcMessaging
                 HeldCalls.Drop(t->HeldCall);
             }
         }
-        MessageTransfer.ReleaseOutgoing(t); // whatever of the reply did not go (no call held, or an error)
+        if (t->OutHandleCount != 0 || t->OutLong != null)
+            MessageTransfer.ReleaseOutgoing(t); // whatever of the reply did not go (no call held, or an error)
         if (error != 0)
         {
             IpcLock.Release();

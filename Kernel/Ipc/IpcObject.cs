@@ -3,6 +3,7 @@
 // message — and is freed when the last reference goes. It is *dead* once its owner let go (closed the owner
 // handle, exited, revoked): it stays allocated for the handles still naming it, which then get EPIPE.
 // All IPC state is under IpcLock in the kernel.
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace Kitten.Kernel.Ipc;
@@ -37,13 +38,20 @@ internal unsafe struct IpcObject
         IpcPlatform.Free(o);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Retain(IpcObject* o) => o->References++;
 
     // Drops one reference; frees the object with the last one.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Release(IpcObject* o)
     {
         if (--o->References > 0)
             return;
+        LastReferenceGone(o);
+    }
+
+    private static void LastReferenceGone(IpcObject* o)
+    {
         if (o->Type == IpcObjectType.Reply)
             SavedReply.LastReferenceGone((SavedReply*)o);
         Live--;

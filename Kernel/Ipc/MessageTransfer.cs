@@ -1,6 +1,7 @@
 // Moving a message from one thread to another: the words register to register, the passed handles from
 // the sender's table into the receiver's, the long part (already in kernel memory) handed over for the
 // receiver to copy into its buffer when it runs in its own address space.
+using System.Runtime.CompilerServices;
 using Kitten.Kernel.Arch.X64;
 using Kitten.Kernel.LinuxAbi;
 
@@ -58,6 +59,7 @@ internal static unsafe class MessageTransfer
     // Delivers the message in `from`'s registers and parts into `to`'s registers: its result becomes 0,
     // RDI the badge, RSI the info word (flags added), MR0..MR5 the words with passed handles renumbered
     // in `to`'s table. The long part goes to `to` cut to its capacity (R10 of its registers).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Deliver(ThreadIpc* from, InterruptContext* fromRegisters, ThreadIpc* to, InterruptContext* toRegisters,
         ulong badge, ulong flags)
     {
@@ -68,7 +70,17 @@ internal static unsafe class MessageTransfer
         toRegisters->R13 = fromRegisters->R13;
         toRegisters->R14 = fromRegisters->R14;
         toRegisters->R15 = fromRegisters->R15;
+        if (from->OutHandleCount == 0 && MessageInfo.LongLength(info) == 0)
+            toRegisters->Rsi = MessageInfo.Compose(MessageInfo.Words(info), 0, 0, flags); // words only
+        else
+            DeliverParts(from, to, toRegisters, info, flags);
+        toRegisters->Rdi = badge;
+        toRegisters->Rax = 0;
+    }
 
+    // The handles and the long part of a message, and its info word.
+    private static void DeliverParts(ThreadIpc* from, ThreadIpc* to, InterruptContext* toRegisters, ulong info, ulong flags)
+    {
         int handles = from->OutHandleCount;
         if (handles > 0)
         {
@@ -108,7 +120,5 @@ internal static unsafe class MessageTransfer
             from->OutLong = null;
         }
         toRegisters->Rsi = MessageInfo.Compose(MessageInfo.Words(info), handles, delivered, flags);
-        toRegisters->Rdi = badge;
-        toRegisters->Rax = 0;
     }
 }

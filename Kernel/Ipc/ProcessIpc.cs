@@ -1,6 +1,7 @@
 // A process's IPC state: its handle table and the calls its threads took and have not answered yet (so
 // that when the process goes, each of those callers learns it with ECONNRESET instead of waiting forever).
 // Allocated on the process's first IPC call.
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace Kitten.Kernel.Ipc;
@@ -13,6 +14,7 @@ internal unsafe struct ProcessIpc
     public nint Process;           // the Process this belongs to (opaque here)
     public bool TornDown;          // exit or exec closed everything; no new handles
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void LinkHeld(ProcessIpc* server, ThreadIpc* caller)
     {
         caller->Server = server;
@@ -23,6 +25,7 @@ internal unsafe struct ProcessIpc
         server->HeldCalls = caller;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void UnlinkHeld(ThreadIpc* caller)
     {
         ProcessIpc* server = caller->Server;

@@ -2,6 +2,7 @@
 // the top of its kernel stack (Registers): a message is read from the sender's and written into the
 // receiver's registers there, whether or not the thread is running, so a blocked thread needs no kernel
 // stack frames of its own (seL4's way) and can be switched to directly.
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Kitten.Kernel.Arch.X64;
 
@@ -61,6 +62,7 @@ internal unsafe struct ThreadIpc
 internal static unsafe class IpcWaits
 {
     // Queues a thread on an object (taking a reference to it) for a wait of the given kind.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Enter(ThreadIpc* t, IpcObject* on, IpcWait wait)
     {
         t->Wait = wait;
@@ -71,6 +73,7 @@ internal static unsafe class IpcWaits
     }
 
     // The thread is out of the queue it waited in (the caller unlinked it).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Leave(ThreadIpc* t)
     {
         t->Wait = IpcWait.None;

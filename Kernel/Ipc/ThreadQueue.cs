@@ -1,4 +1,5 @@
 // Threads waiting on an IPC object, first come first served, linked through ThreadIpc.Next.
+using System.Runtime.CompilerServices;
 namespace Kitten.Kernel.Ipc;
 
 internal unsafe struct ThreadQueue
@@ -9,6 +10,7 @@ internal unsafe struct ThreadQueue
     public readonly bool IsEmpty => _head == null;
     public readonly ThreadIpc* First => _head;
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Append(ThreadIpc* t)
     {
         t->Next = null;
@@ -19,6 +21,7 @@ internal unsafe struct ThreadQueue
         _tail = t;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ThreadIpc* RemoveFirst()
     {
         ThreadIpc* t = _head;

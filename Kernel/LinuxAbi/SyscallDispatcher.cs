@@ -2,6 +2,7 @@
 // R8, R9 (the x86-64 Linux convention, syscall(2)); the result goes back in RAX, a negative errno on
 // failure. A number without a handler returns -ENOSYS and is reported once per process by name.
 using System.Runtime;
+using System.Runtime.CompilerServices;
 using Kitten.Kernel.Arch.X64;
 using Kitten.Kernel.Processes;
 
@@ -40,9 +41,10 @@ internal static unsafe class SyscallDispatcher
 
     // Kitten's own calls (IPC) run with interrupts off, as they came in, and may return another thread's
     // context (a direct switch): that thread, now the current one, is the one to prepare for user space.
+    // They are never restarted, so the thread's SyscallNumber (what a restart would repeat) stays -1.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static InterruptContext* DispatchKitten(InterruptContext* context, ulong number)
     {
-        CpuLocal.Current->Running->SyscallNumber = (long)number;
         int pid = Tracing ? Process.Current.Pid : 0;
         delegate*<InterruptContext*, InterruptContext*> handler = SyscallTable.LookupKitten(number);
         InterruptContext* next;
@@ -58,7 +60,7 @@ internal static unsafe class SyscallDispatcher
         if (Tracing)
             TraceKitten(pid, number, context, next);
         Cpu.DisableInterrupts();
-        return UserReturn.Prepare(next);
+        return UserReturn.PrepareAfterNonRestartingCall(next);
     }
 
     private static void TraceKitten(int pid, ulong number, InterruptContext* c, InterruptContext* next)

@@ -5,6 +5,7 @@
 // Beside it, Kitten's own calls (IPC, Kernel/Ipc/README.md) in their range 1024..1055, above every Linux
 // number and without the x32 bit: their handlers return the context to resume, because a call may switch
 // straight to another thread.
+using System.Runtime.CompilerServices;
 using Kitten.Kernel.Arch.X64;
 
 namespace Kitten.Kernel.LinuxAbi;
@@ -40,6 +41,7 @@ internal static unsafe class SyscallTable
     public static void RegisterKitten(int number, delegate*<InterruptContext*, InterruptContext*> handler)
         => s_kittenHandlers[(ulong)number - KittenFirst] = handler;
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static delegate*<InterruptContext*, InterruptContext*> LookupKitten(ulong number)
         => number - KittenFirst < KittenCount ? s_kittenHandlers[number - KittenFirst] : null;
 

@@ -1,5 +1,6 @@
 // A process (Linux's thread group): an address space, its threads, its open files and working directory,
 // its place in the process tree, and what it leaves for its parent when it ends.
+using System.Runtime.CompilerServices;
 using Kitten.Kernel.Arch.X64;
 using Kitten.Kernel.Tasks;
 
@@ -73,6 +74,7 @@ internal sealed unsafe class Process
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Process Of(Thread* thread) => System.Runtime.CompilerServices.Unsafe.As<Process>(System.Runtime.RuntimeHelpersEx.ToObject((void*)thread->Owner));
 
     public nint Handle => (nint)System.Runtime.RuntimeHelpersEx.AddressOf(this);

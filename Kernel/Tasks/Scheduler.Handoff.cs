@@ -3,6 +3,7 @@
 // running in — so nothing is saved when it leaves the CPU, and the thread it hands the CPU to can be
 // resumed at once, without a trip through the run queue (the direct switch of L4 and seL4's IPC fast path).
 // All of this runs with interrupts off, on the blocking thread's stack until the returned context is loaded.
+using System.Runtime.CompilerServices;
 using Kitten.Kernel.Arch.X64;
 
 namespace Kitten.Kernel.Tasks;
@@ -11,20 +12,23 @@ internal static unsafe partial class Scheduler
 {
     // Marks the current thread as waiting (until Wake, or the TSC deadline; 0 for none). It keeps running
     // until SwitchTo or SwitchAway; a Wake from now on makes it ready in this CPU's run queue.
-    // The state changes under the run-queue lock, which a Wake from another CPU takes to look at it: a
-    // signal or kill made pending before its Wake either finds the thread marked (and readies it) or is
-    // seen by the caller's check after this (IpcBlocking.Block). A Wake that came while the thread still
-    // ran (WakeRequested) was for a wait it is no longer in; IPC re-checks its own conditions whenever
-    // the thread is woken.
+    // A signal or kill is made pending before its sender's Wake, which reads the state under the run-queue
+    // lock (a locked instruction: a full barrier); the fence here orders the state's store before the
+    // caller's check for one (IpcBlocking.Block). So either the Wake finds the thread marked and readies
+    // it, or the check sees what was sent (Dekker's argument: without the fence the store may pass the
+    // later load, Intel SDM vol. 3A, "Loads May Be Reordered with Earlier Stores to Different Locations",
+    // and both could miss). No lock is needed for the store itself: a Wake writes the state only once it
+    // has seen it Blocked, after this store. A Wake that came while the thread still ran (WakeRequested)
+    // was for a wait it is no longer in: IPC re-checks its own conditions whenever the thread is woken.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void MarkCurrentBlocked(ulong deadlineTsc)
     {
         CpuLocal* cpu = CpuLocal.Current;
         Thread* self = cpu->Running;
         self->TimedOut = false;
-        cpu->Queue.Lock.Acquire();
         self->WakeRequested = false;
         self->State = deadlineTsc != 0 ? ThreadState.Sleeping : ThreadState.Blocked;
-        cpu->Queue.Lock.Release(false);
+        Runtime.Atomic.FullFence();
         if (deadlineTsc != 0)
         {
             self->WakeTsc = deadlineTsc;
@@ -41,7 +45,7 @@ internal static unsafe partial class Scheduler
         if (next->Cpu != cpu->Index)
             return false;
         Thread* previous = cpu->Running;
-        cpu->Queue.Lock.Acquire();
+        cpu->Queue.Lock.AcquireInterruptsOff();
         if (next->State != ThreadState.Blocked && next->State != ThreadState.Sleeping)
         {
             cpu->Queue.Lock.Release(false);
@@ -60,7 +64,7 @@ internal static unsafe partial class Scheduler
     {
         CpuLocal* cpu = CpuLocal.Current;
         Thread* previous = cpu->Running;
-        cpu->Queue.Lock.Acquire();
+        cpu->Queue.Lock.AcquireInterruptsOff();
         Thread* next = cpu->Queue.Dequeue();
         if (next == null)
             next = cpu->Idle;
@@ -74,6 +78,7 @@ internal static unsafe partial class Scheduler
 
     // The bookkeeping of Switch for a thread that starts running: CPU time, its timer entry, the timer,
     // its kernel stack and address space.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Enter(CpuLocal* cpu, Thread* previous, Thread* next)
     {
         ulong now = Cpu.ReadTsc();
