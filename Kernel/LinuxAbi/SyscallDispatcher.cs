@@ -2,6 +2,7 @@
 // R8, R9 (the x86-64 Linux convention, syscall(2)); the result goes back in RAX, a negative errno on
 // failure. A number without a handler returns -ENOSYS and is reported once per process by name.
 using System.Runtime;
+using System.Runtime.CompilerServices;
 using Kitten.Kernel.Arch.X64;
 using Kitten.Kernel.Processes;
 
@@ -13,10 +14,12 @@ internal static unsafe class SyscallDispatcher
     private static InterruptContext* Dispatch(InterruptContext* context)
     {
         CpuLocal.Current->KernelEntries++;
-        // System calls run with interrupts on: the kernel is preemptible outside its spinlocks.
-        Cpu.EnableInterrupts();
         // Linux takes the number as a 32-bit int (the upper half of RAX is ignored).
         ulong number = (uint)context->Rax;
+        if (number - SyscallTable.KittenFirst < SyscallTable.KittenCount)
+            return DispatchKitten(context, number);
+        // System calls run with interrupts on: the kernel is preemptible outside its spinlocks.
+        Cpu.EnableInterrupts();
         CpuLocal.Current->Running->SyscallNumber = (long)number;
         delegate*<InterruptContext*, long> handler = SyscallTable.Lookup(number);
         long result;
@@ -34,6 +37,39 @@ internal static unsafe class SyscallDispatcher
         context->Rax = (ulong)result;
         Cpu.DisableInterrupts();
         return UserReturn.Prepare(context);
+    }
+
+    // Kitten's own calls (IPC) run with interrupts off, as they came in, and may return another thread's
+    // context (a direct switch): that thread, now the current one, is the one to prepare for user space.
+    // They are never restarted, so the thread's SyscallNumber (what a restart would repeat) stays -1.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static InterruptContext* DispatchKitten(InterruptContext* context, ulong number)
+    {
+        int pid = Tracing ? Process.Current.Pid : 0;
+        delegate*<InterruptContext*, InterruptContext*> handler = SyscallTable.LookupKitten(number);
+        InterruptContext* next;
+        if (handler == null)
+        {
+            context->Rax = unchecked((ulong)-Errno.ENOSYS);
+            next = context;
+        }
+        else
+        {
+            next = handler(context);
+        }
+        if (Tracing)
+            TraceKitten(pid, number, context, next);
+        Cpu.DisableInterrupts();
+        return UserReturn.PrepareAfterNonRestartingCall(next);
+    }
+
+    private static void TraceKitten(int pid, ulong number, InterruptContext* c, InterruptContext* next)
+    {
+        string name = Ipc.IpcSyscalls.NameOf((long)number);
+        if (next == c)
+            Console.WriteLine($"strace: {pid} {name}(0x{c->Rdi:x}, 0x{c->Rsi:x}, 0x{c->Rdx:x}) = {(long)c->Rax}");
+        else
+            Console.WriteLine($"strace: {pid} {name}(0x{c->Rdi:x}, 0x{c->Rsi:x}, 0x{c->Rdx:x}) waits; pid {Process.Current?.Pid ?? 0} runs");
     }
 
     // `strace` on the kernel command line: one console line per system call, as strace(1) prints them
