@@ -5,6 +5,8 @@ using System.Runtime;
 using System.Runtime.CompilerServices;
 using Kitten.Kernel.Arch.X64;
 using Kitten.Kernel.Processes;
+using Kitten.Kernel.Signals;
+using Kitten.Kernel.Tasks;
 
 namespace Kitten.Kernel.LinuxAbi;
 
@@ -13,14 +15,17 @@ internal static unsafe class SyscallDispatcher
     [RuntimeExport("SyscallDispatch")]
     private static InterruptContext* Dispatch(InterruptContext* context)
     {
-        CpuLocal.Current->KernelEntries++;
+        CpuLocal* cpu = CpuLocal.Current;
+        cpu->KernelEntries++;
         // Linux takes the number as a 32-bit int (the upper half of RAX is ignored).
         ulong number = (uint)context->Rax;
         if (number - SyscallTable.KittenFirst < SyscallTable.KittenCount)
             return DispatchKitten(context, number);
-        // System calls run with interrupts on: the kernel is preemptible outside its spinlocks.
+        // System calls run with interrupts on: the kernel is preemptible outside its spinlocks. The
+        // thread stays the same wherever it runs meanwhile.
+        Thread* thread = cpu->Running;
         Cpu.EnableInterrupts();
-        CpuLocal.Current->Running->SyscallNumber = (long)number;
+        thread->SyscallNumber = (long)number;
         delegate*<InterruptContext*, long> handler = SyscallTable.Lookup(number);
         long result;
         if (handler == null)
@@ -36,6 +41,14 @@ internal static unsafe class SyscallDispatcher
             Trace(number, context, result);
         context->Rax = (ulong)result;
         Cpu.DisableInterrupts();
+        // The common return, decided here without a call: nothing to deliver, restore or restart (what
+        // UserReturn.Prepare would find, without its lock: see there).
+        if (thread->KillStatus == 0 && !thread->Signals.RestoreSavedMask && !RestartErrno.IsRestartCode(result)
+            && !thread->Signals.HasDeliverable(in Process.Of(thread).Signals))
+        {
+            thread->SyscallNumber = -1;
+            return context;
+        }
         return UserReturn.Prepare(context);
     }
 

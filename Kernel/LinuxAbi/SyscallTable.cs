@@ -47,6 +47,7 @@ internal static unsafe class SyscallTable
 
     public static void Register(int number, delegate*<InterruptContext*, long> handler) => s_handlers[number] = handler;
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] // every system call: ILC does not inline on its own
     public static delegate*<InterruptContext*, long> Lookup(ulong number)
         => number < Size ? s_handlers[number] : null;
 }
