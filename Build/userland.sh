@@ -1,5 +1,6 @@
-# Builds the user programs in Userland/: the benchmarks (Userland/Bench/*.c, one static program each) and
-# the Linux baseline's /init (Userland/LinuxInit/init.c), into Userland/out/. The same binaries run on
+# Builds the user programs in Userland/: the benchmarks (Userland/Bench/*.c, one static program each), the
+# IPC tests (Userland/IpcTests/*.c, Kitten only) and the Linux baseline's /init (Userland/LinuxInit/init.c),
+# into Userland/out/. The same binaries run on
 # Linux and, later, on Kitten, so they are static (no dynamic loader needed) and use only ordinary Linux
 # system calls through glibc. A program is only recompiled when its source, a shared header or this
 # file (the flags) changed.
@@ -15,10 +16,19 @@ userland_bench_names() {
     done
 }
 
-# build_static_program SOURCE OUTPUT
+# The IPC test programs, by name (Userland/IpcTests/NAME.c becomes Userland/out/ipctests/NAME).
+userland_ipc_test_names() {
+    local source
+    for source in "$KITTEN_ROOT"/Userland/IpcTests/*.c; do
+        basename "$source" .c
+    done
+}
+
+# build_static_program SOURCE OUTPUT [MORE_DEPENDENCIES...]
 build_static_program() {
     local source="$1" output="$2"
-    if needs_rebuild "$output" "$source" "$KITTEN_ROOT"/Userland/Include/*.h "$KITTEN_ROOT/Build/userland.sh"; then
+    shift 2
+    if needs_rebuild "$output" "$source" "$KITTEN_ROOT"/Userland/Include/*.h "$KITTEN_ROOT/Build/userland.sh" "$@"; then
         say "compiling ${source#"$KITTEN_ROOT"/}"
         mkdir -p "$(dirname "$output")"
         run_step "gcc ${source#"$KITTEN_ROOT"/}" gcc "${USERLAND_CFLAGS[@]}" -o "$output.new" "$source"
@@ -30,6 +40,10 @@ build_userland() {
     local name
     for name in $(userland_bench_names); do
         build_static_program "$KITTEN_ROOT/Userland/Bench/$name.c" "$USERLAND_OUT/bench/$name"
+    done
+    for name in $(userland_ipc_test_names); do
+        build_static_program "$KITTEN_ROOT/Userland/IpcTests/$name.c" "$USERLAND_OUT/ipctests/$name" \
+            "$KITTEN_ROOT/Userland/LinuxTests/ktest.h" "$KITTEN_ROOT"/Userland/IpcTests/*.h
     done
     build_static_program "$KITTEN_ROOT/Userland/LinuxInit/init.c" "$USERLAND_OUT/linux-init/init"
 }

@@ -46,5 +46,6 @@ internal static class Errno
     public const int ENOTSOCK = 88;
     public const int EOPNOTSUPP = 95;
     public const int EAFNOSUPPORT = 97;
+    public const int ECONNRESET = 104;
     public const int ETIMEDOUT = 110;
 }

@@ -174,6 +174,8 @@ internal static unsafe class MemorySyscalls
         ProcessMemory memory = Process.Current.Memory;
         if (!memory.Covered(address, address + length))
             return -Errno.ENOMEM;
+        if (memory.WidensGrant(address, address + length, prot & (PROT_READ | PROT_WRITE | PROT_EXEC)))
+            return -Errno.EACCES;
         return memory.Protect(address, address + length, prot & (PROT_READ | PROT_WRITE | PROT_EXEC)) ? 0 : -Errno.ENOMEM;
     }
 

@@ -2,8 +2,11 @@
 // R8, R9 (the x86-64 Linux convention, syscall(2)); the result goes back in RAX, a negative errno on
 // failure. A number without a handler returns -ENOSYS and is reported once per process by name.
 using System.Runtime;
+using System.Runtime.CompilerServices;
 using Kitten.Kernel.Arch.X64;
 using Kitten.Kernel.Processes;
+using Kitten.Kernel.Signals;
+using Kitten.Kernel.Tasks;
 
 namespace Kitten.Kernel.LinuxAbi;
 
@@ -12,12 +15,17 @@ internal static unsafe class SyscallDispatcher
     [RuntimeExport("SyscallDispatch")]
     private static InterruptContext* Dispatch(InterruptContext* context)
     {
-        CpuLocal.Current->KernelEntries++;
-        // System calls run with interrupts on: the kernel is preemptible outside its spinlocks.
-        Cpu.EnableInterrupts();
+        CpuLocal* cpu = CpuLocal.Current;
+        cpu->KernelEntries++;
         // Linux takes the number as a 32-bit int (the upper half of RAX is ignored).
         ulong number = (uint)context->Rax;
-        CpuLocal.Current->Running->SyscallNumber = (long)number;
+        if (number - SyscallTable.KittenFirst < SyscallTable.KittenCount)
+            return DispatchKitten(context, number);
+        // System calls run with interrupts on: the kernel is preemptible outside its spinlocks. The
+        // thread stays the same wherever it runs meanwhile.
+        Thread* thread = cpu->Running;
+        Cpu.EnableInterrupts();
+        thread->SyscallNumber = (long)number;
         delegate*<InterruptContext*, long> handler = SyscallTable.Lookup(number);
         long result;
         if (handler == null)
@@ -33,7 +41,48 @@ internal static unsafe class SyscallDispatcher
             Trace(number, context, result);
         context->Rax = (ulong)result;
         Cpu.DisableInterrupts();
+        // The common return, decided here without a call: nothing to deliver, restore or restart (what
+        // UserReturn.Prepare would find, without its lock: see there).
+        if (thread->KillStatus == 0 && !thread->Signals.RestoreSavedMask && !RestartErrno.IsRestartCode(result)
+            && !thread->Signals.HasDeliverable(in Process.Of(thread).Signals))
+        {
+            thread->SyscallNumber = -1;
+            return context;
+        }
         return UserReturn.Prepare(context);
+    }
+
+    // Kitten's own calls (IPC) run with interrupts off, as they came in, and may return another thread's
+    // context (a direct switch): that thread, now the current one, is the one to prepare for user space.
+    // They are never restarted, so the thread's SyscallNumber (what a restart would repeat) stays -1.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static InterruptContext* DispatchKitten(InterruptContext* context, ulong number)
+    {
+        int pid = Tracing ? Process.Current.Pid : 0;
+        delegate*<InterruptContext*, InterruptContext*> handler = SyscallTable.LookupKitten(number);
+        InterruptContext* next;
+        if (handler == null)
+        {
+            context->Rax = unchecked((ulong)-Errno.ENOSYS);
+            next = context;
+        }
+        else
+        {
+            next = handler(context);
+        }
+        if (Tracing)
+            TraceKitten(pid, number, context, next);
+        Cpu.DisableInterrupts();
+        return UserReturn.PrepareAfterNonRestartingCall(next);
+    }
+
+    private static void TraceKitten(int pid, ulong number, InterruptContext* c, InterruptContext* next)
+    {
+        string name = Ipc.IpcSyscalls.NameOf((long)number);
+        if (next == c)
+            Console.WriteLine($"strace: {pid} {name}(0x{c->Rdi:x}, 0x{c->Rsi:x}, 0x{c->Rdx:x}) = {(long)c->Rax}");
+        else
+            Console.WriteLine($"strace: {pid} {name}(0x{c->Rdi:x}, 0x{c->Rsi:x}, 0x{c->Rdx:x}) waits; pid {Process.Current?.Pid ?? 0} runs");
     }
 
     // `strace` on the kernel command line: one console line per system call, as strace(1) prints them

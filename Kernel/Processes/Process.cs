@@ -1,5 +1,6 @@
 // A process (Linux's thread group): an address space, its threads, its open files and working directory,
 // its place in the process tree, and what it leaves for its parent when it ends.
+using System.Runtime.CompilerServices;
 using Kitten.Kernel.Arch.X64;
 using Kitten.Kernel.Tasks;
 
@@ -34,6 +35,7 @@ internal sealed unsafe class Process
     public FileSystem.DirectoryNode Cwd;      // held open (Node.Open) while it is the working directory
     public Kitten.Kernel.Signals.ProcessSignals Signals;
     public Sync.SpinLock SignalLock;
+    public Ipc.ProcessIpc* Ipc;             // its IPC handles and held calls (Kernel/Ipc); null until its first IPC call
     public int ProcessGroup;
     public int Session;
     public int Cpu;
@@ -72,6 +74,7 @@ internal sealed unsafe class Process
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Process Of(Thread* thread) => System.Runtime.CompilerServices.Unsafe.As<Process>(System.Runtime.RuntimeHelpersEx.ToObject((void*)thread->Owner));
 
     public nint Handle => (nint)System.Runtime.RuntimeHelpersEx.AddressOf(this);

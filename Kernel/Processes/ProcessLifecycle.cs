@@ -197,6 +197,7 @@ internal static unsafe class ProcessLifecycle
         thread->FsBase = 0;
         Cpu.WriteCr3(program.Memory.Cr3);
         Cpu.WriteMsr(0xC0000100, 0);
+        Ipc.IpcTeardown.ProcessEnding(process);
         old.Destroy();
         process.Files.CloseOnExec();
         process.Signals.ResetForExec();
@@ -225,6 +226,8 @@ internal static unsafe class ProcessLifecycle
     public static void Finish(Process process, int waitStatus)
     {
         process.WaitStatus = waitStatus;
+        // Its IPC handles close before its memory goes: the objects it owns die, its grants are revoked.
+        Ipc.IpcTeardown.ProcessEnding(process);
         // Taken away under the table lock before they go: /proc reads them holding that lock.
         ProcessMemory memory = process.Memory;
         FileTable files = process.Files;

@@ -4,8 +4,8 @@
 // committed with mprotect.
 //
 // Layout of the user half [0, 512 GiB): the program where its ELF headers put it (static-PIE at
-// PieBase), the brk heap after it, mmap areas handed out top-down below MmapTop, the stack below
-// StackTop.
+// PieBase), the brk heap after it, mmap areas handed out top-down below MmapTop, IPC grant mappings in
+// the grant window above it (ProcessMemory.Grants.cs), the stack below StackTop.
 using Kitten.Kernel.Arch.X64;
 using Kitten.Kernel.Memory;
 
@@ -15,7 +15,7 @@ internal sealed unsafe partial class ProcessMemory
 {
     public const ulong PageSize = 4096;
     public const ulong PieBase = 0x0000_0040_0000_0000;     // 256 GiB
-    public const ulong MmapTop = 0x0000_007F_0000_0000;
+    public const ulong MmapTop = GrantWindowStart;
     public const ulong MmapBottom = 0x0000_0001_0000_0000;  // 4 GiB
     public const ulong StackTop = 0x0000_007F_FFFF_E000;
     public const ulong BrkLimit = 0x0000_0040_0000_0000;
@@ -76,6 +76,7 @@ internal sealed unsafe partial class ProcessMemory
     // Everything goes back to pmem. The caller has switched away from these page tables on every CPU.
     public void Destroy()
     {
+        ForgetGrants();
         if (Tables.IsCreated)
             Tables.Destroy();
         for (int i = 0; i < _chunkCount; i++)
@@ -122,6 +123,8 @@ internal sealed unsafe partial class ProcessMemory
     // callers that overwrite every byte themselves (program loading fills or zeroes the image itself).
     public bool AddArea(ulong start, ulong end, int prot, VmaKind kind, bool zero = true)
     {
+        if (InGrantWindow(start, end))
+            return false;
         bool commit = prot != 0;
         var vma = new Vma { Start = start, End = end, Prot = prot, Kind = kind, Committed = commit };
         if (!Areas.Insert(vma))
@@ -143,7 +146,9 @@ internal sealed unsafe partial class ProcessMemory
         for (int i = last - 1; i >= first; i--)
         {
             Vma vma = Areas.At(i);
-            if (vma.Committed)
+            if (vma.Kind == VmaKind.Grant)
+                UnmapGrantArea(vma.Start, vma.End);
+            else if (vma.Committed)
                 Unback(in vma);
             Areas.RemoveAt(i);
         }
@@ -173,12 +178,7 @@ internal sealed unsafe partial class ProcessMemory
     // 4.10.4 "Invalidation of TLBs and Paging-Structure Caches"): reloading CR3 drops every non-global
     // entry, and user mappings are never global. Other CPUs running threads of this process do the same
     // (TlbShootdown) before the memory can be used again.
-    private void FlushTlb()
-    {
-        if ((Cpu.ReadCr3() & ~0xFFFUL) == Tables.RootPhysical)
-            Cpu.WriteCr3(Tables.RootPhysical);
-        TlbShootdown.FlushOthers(Tables.RootPhysical);
-    }
+    private void FlushTlb() => TlbShootdown.FlushEverywhere(Tables.RootPhysical);
 
     // Changes protection of [start, end), committing what was PROT_NONE-reserved (mprotect). The whole
     // range must be areas (no holes).
@@ -190,7 +190,12 @@ internal sealed unsafe partial class ProcessMemory
         for (int i = first; i < last; i++)
         {
             Vma vma = Areas.At(i);
-            if (!vma.Committed && prot != 0)
+            if (vma.Kind == VmaKind.Grant)
+            {
+                if (!ProtectGrantArea(vma.Start, vma.End, prot))
+                    return false;
+            }
+            else if (!vma.Committed && prot != 0)
             {
                 if (!Back(vma.Start, vma.End, FlagsFor(prot), zero: true))
                     return false;
@@ -223,8 +228,8 @@ internal sealed unsafe partial class ProcessMemory
         for (int i = first; i < last; i++)
         {
             Vma vma = Areas.At(i);
-            if (!vma.Committed)
-                continue;
+            if (!vma.Committed || vma.Kind == VmaKind.Grant)
+                continue; // a grant is shared memory: its contents stay (MADV_DONTNEED on MAP_SHARED)
             if (vma.Prot == 0)
             {
                 Unback(in vma);
@@ -350,6 +355,7 @@ internal sealed unsafe partial class ProcessMemory
     // Unmaps [start, end) and gives its pages back to the pool.
     private void Release(ulong start, ulong end)
     {
+        RevokeGrantsIn(start, end);
         ulong at = start;
         while (at < end)
         {
@@ -467,6 +473,8 @@ internal sealed unsafe partial class ProcessMemory
         for (int i = 0; i < Areas.Count; i++)
         {
             Vma vma = Areas.At(i);
+            if (vma.Kind == VmaKind.Grant)
+                continue; // the child does not inherit grant mappings (Kernel/Ipc/README.md)
             if (!child.Areas.Insert(vma))
                 return FailDuplicate(child, "no room for another area", vma);
             if (!vma.Committed)

@@ -2,6 +2,7 @@
 // (kill, tgkill, the terminal's ^C, SIGCHLD, SIGPIPE, faults), waking a thread blocked in the kernel so
 // that it notices, and acting on pending signals on the way back to user space (a handler's frame, or the
 // end of the process).
+using System.Runtime.CompilerServices;
 using Kitten.Kernel.Arch.X64;
 using Kitten.Kernel.Signals;
 using Kitten.Kernel.Tasks;
@@ -118,9 +119,13 @@ internal static unsafe class Signaling
 
     // Whether the current thread must stop waiting and head back to user space (a deliverable signal, or
     // its process is being ended).
-    public static bool InterruptPending()
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool InterruptPending() => InterruptPending(CpuLocal.Current->Running);
+
+    // The same for the current thread, which the caller has at hand.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool InterruptPending(Thread* thread)
     {
-        Thread* thread = CpuLocal.Current->Running;
         if (thread->KillStatus != 0)
             return true;
         if (thread->Owner == 0)

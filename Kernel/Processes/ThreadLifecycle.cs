@@ -77,6 +77,8 @@ internal static unsafe class ThreadLifecycle
     {
         Process process = Process.Current;
         Thread* thread = CpuLocal.Current->Running;
+        // The call it holds as a server is answered with ECONNRESET; its IPC state goes with it.
+        Ipc.IpcTeardown.ThreadEnding(thread);
 
         // set_tid_address(2), clone(2) CLONE_CHILD_CLEARTID: "When the thread exits, zero at that address
         // and a wake-up on the futex there" — if other threads share the memory to see it.

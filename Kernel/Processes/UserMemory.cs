@@ -27,6 +27,17 @@ internal static unsafe class UserMemory
         return left == 0 ? 0 : -Errno.EFAULT;
     }
 
+    // As CopyOut, but into committed memory only (no stack growth, which may wait for the memory lock):
+    // for callers that must not block. 0, or -EFAULT.
+    public static int CopyOutCommitted(ulong destination, void* source, ulong length)
+    {
+        if (length == 0)
+            return 0;
+        if (!IsUserRange(destination, length))
+            return -Errno.EFAULT;
+        return SafeMemory.Copy((void*)destination, source, length) == 0 ? 0 : -Errno.EFAULT;
+    }
+
     public static int CopyOut(ulong destination, void* source, ulong length)
     {
         if (length == 0)

@@ -2,6 +2,7 @@
 // exception from ring 3): pending signals are acted on here — a handler frame is set up, or the process
 // ends. A thread whose process must end does not go back to its program; its context becomes a kernel-mode
 // call of ThreadLifecycle's exit on its own kernel stack.
+using System.Runtime.CompilerServices;
 using Kitten.Kernel.Arch.X64;
 using Kitten.Kernel.Tasks;
 
@@ -16,10 +17,37 @@ internal static unsafe class UserReturn
         Thread* thread = CpuLocal.Current->Running;
         if (thread->Owner == 0)
             return context;
+        // Nearly every return finds nothing to do: no signal pending, no mask to restore, no call to
+        // restart. That is decided here, inline, without a lock (a signal queued after this look comes
+        // with an interrupt whose own return to user space delivers it).
         if (thread->KillStatus == 0)
+        {
+            if (!thread->Signals.RestoreSavedMask && !thread->Signals.HasDeliverable(in Process.Of(thread).Signals)
+                && !Signals.RestartErrno.IsRestartCode((long)context->Rax))
+            {
+                thread->SyscallNumber = -1;
+                return context;
+            }
             Signaling.DeliverPending(thread, context);
+        }
         if (thread->KillStatus != 0)
             RedirectToExit(thread, context, thread->KillStatus);
+        return context;
+    }
+
+    // The return from a call that never asks to be restarted (Kitten's own calls, Kernel/Ipc, which leave
+    // SyscallNumber at -1): with no signal to deliver, no mask to put back and the thread not being ended,
+    // there is nothing to do. A signal sent from now on interrupts the thread once it is back in user
+    // space (the caller has interrupts off, so the sender's IPI waits until then).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static InterruptContext* PrepareAfterNonRestartingCall(InterruptContext* context)
+    {
+        if (!context->FromUserMode)
+            return context;
+        Thread* thread = CpuLocal.Current->Running;
+        if (thread->KillStatus != 0 || thread->Owner == 0 || thread->Signals.RestoreSavedMask
+            || thread->Signals.HasDeliverable(in Process.Of(thread).Signals))
+            return Prepare(context);
         return context;
     }
 

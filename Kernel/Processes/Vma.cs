@@ -9,6 +9,7 @@ internal enum VmaKind : byte
     Anonymous,  // mmap(MAP_ANONYMOUS) and brk
     Image,      // a PT_LOAD segment of the program
     Stack,
+    Grant,      // another process's memory, mapped through an IPC grant (ProcessMemory.Grants.cs)
 }
 
 internal struct Vma

@@ -164,4 +164,8 @@ internal static class RestartErrno
     public const int RestartNoIntr = 513;       // ERESTARTNOINTR: always restart
     public const int RestartNoHand = 514;       // ERESTARTNOHAND: restart only if no handler runs
     public const int RestartBlock = 516;        // ERESTART_RESTARTBLOCK: restart_syscall(2) if no handler
+
+    // Whether a system call's result is one of these (never seen by user space).
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public static bool IsRestartCode(long result) => result >= -RestartBlock && result <= -RestartSys;
 }

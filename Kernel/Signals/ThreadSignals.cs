@@ -2,6 +2,7 @@
 // mask to put back after rt_sigsuspend/ppoll/pselect (Linux's saved_sigmask and TIF_RESTORE_SIGMASK).
 // Rules from kernel/signal.c (sigprocmask, set_current_blocked, restore_saved_sigmask) and
 // rt_sigprocmask(2).
+using System.Runtime.CompilerServices;
 using Kitten.Kernel.LinuxAbi;
 
 namespace Kitten.Kernel.Signals;
@@ -70,6 +71,7 @@ internal struct ThreadSignals
     public readonly ulong PendingBlocked(in ProcessSignals process) => (Pending.Set | process.Shared.Set) & Blocked;
 
     // recalc_sigpending: is there anything to deliver (or act on) before returning to user space?
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public readonly bool HasDeliverable(in ProcessSignals process) => ((Pending.Set | process.Shared.Set) & ~Blocked) != 0;
 
     // execve(2): the alternate stack goes (sigaltstack(2)); the blocked mask and pending signals stay.

@@ -1,5 +1,6 @@
 // A test-and-test-and-set spinlock that also masks interrupts on this CPU while held, so that an interrupt
 // handler that takes the same lock cannot deadlock against the code it interrupted.
+using System.Runtime.CompilerServices;
 using Kitten.Kernel.Arch.X64;
 using Kitten.Kernel.Runtime;
 
@@ -25,10 +26,24 @@ internal unsafe struct SpinLock
         return interruptsWereEnabled;
     }
 
+    // For code that runs with interrupts off already (the scheduler's switch paths, Kitten's IPC calls):
+    // the same lock, without reading and clearing the interrupt flag. Release with Release(false).
+    // (No `fixed` in these two, so that they can be inlined: nothing moves in the kernel's heap.)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void AcquireInterruptsOff()
+    {
+        int* held = (int*)Unsafe.AsPointer(ref _held);
+        while (Atomic.Exchange(held, 1) != 0)
+        {
+            while (*held != 0)
+                Cpu.Pause();
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Release(bool interruptsWereEnabled)
     {
-        fixed (int* held = &_held)
-            Atomic.Exchange(held, 0);
+        Atomic.Exchange((int*)Unsafe.AsPointer(ref _held), 0);
         if (interruptsWereEnabled)
             Cpu.EnableInterrupts();
     }

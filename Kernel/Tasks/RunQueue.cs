@@ -1,4 +1,5 @@
 // A CPU's ready threads, first in first out, under a spinlock that other CPUs take to wake a thread here.
+using System.Runtime.CompilerServices;
 using Kitten.Kernel.Sync;
 
 namespace Kitten.Kernel.Tasks;
@@ -9,7 +10,11 @@ internal unsafe struct RunQueue
     private ThreadList _threads;
 
     public readonly int Count => _threads.Count;
-    public readonly bool IsEmpty => _threads.IsEmpty;
+    public readonly bool IsEmpty
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => _threads.IsEmpty;
+    }
 
     // Callers hold Lock.
     public void Enqueue(Thread* thread) => _threads.Append(thread);

@@ -5,12 +5,13 @@
 //
 // Every switch happens in the interrupt path: Switch() is given the interrupted context, saves it into
 // the running thread and returns the context of the thread to resume.
+using System.Runtime.CompilerServices;
 using Kitten.Kernel.Arch.X64;
 using Kitten.Kernel.Sync;
 
 namespace Kitten.Kernel.Tasks;
 
-internal static unsafe class Scheduler
+internal static unsafe partial class Scheduler
 {
     private static ulong s_sliceTicks;
     private static bool s_tscDeadline;
@@ -134,6 +135,7 @@ internal static unsafe class Scheduler
 
     // A user thread runs on its process's page tables and TLS base; a kernel thread on the kernel's own
     // tables (never on a process's, which may be freed while the kernel thread runs).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void LoadAddressSpace(Thread* next)
     {
         ulong wanted = next->Cr3 != 0 ? next->Cr3 : Memory.KernelPageTables.Table.RootPhysical;
@@ -197,13 +199,19 @@ internal static unsafe class Scheduler
 
     // The one place that programs this CPU's timer: the earliest sleeper, or the end of the slice if a
     // thread is waiting for the CPU; nothing otherwise.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void RearmTimer(CpuLocal* cpu, ulong now)
     {
         ulong deadline = cpu->Timers.EarliestDeadline;
         if (!cpu->Queue.IsEmpty && !cpu->Running->IsIdle && cpu->SliceEnd < deadline)
             deadline = cpu->SliceEnd;
-        if (deadline == cpu->ArmedDeadline)
-            return;
+        // ArmedDeadline 0: nothing armed (the timer was stopped, or it fired).
+        if ((deadline == ulong.MaxValue ? 0 : deadline) != cpu->ArmedDeadline)
+            ProgramTimer(cpu, deadline, now);
+    }
+
+    private static void ProgramTimer(CpuLocal* cpu, ulong deadline, ulong now)
+    {
         cpu->ArmedDeadline = deadline == ulong.MaxValue ? 0 : deadline;
         if (deadline == ulong.MaxValue)
         {

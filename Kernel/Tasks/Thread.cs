@@ -65,6 +65,7 @@ internal unsafe struct Thread
     public long SyscallNumber;      // the system call in progress (Linux's orig_ax), or -1
     public Signals.TrapInfo LastTrap;   // the fault behind a pending SIGSEGV/SIGFPE/..., for the sigcontext
     public Signals.ThreadSignals Signals;
+    public Ipc.ThreadIpc Ipc;           // its state in IPC calls (Kernel/Ipc)
 
     public fixed byte Name[24];
 

@@ -1,5 +1,7 @@
 // A CPU's sleeping threads ordered by deadline (TSC). Few threads sleep on an LWK node, so a sorted list
 // is the right size of structure. Only the owning CPU touches it, with interrupts off.
+using System.Runtime.CompilerServices;
+
 namespace Kitten.Kernel.Tasks;
 
 internal unsafe struct TimerQueue
@@ -7,7 +9,11 @@ internal unsafe struct TimerQueue
     private Thread* _head;
 
     public readonly bool IsEmpty => _head == null;
-    public readonly ulong EarliestDeadline => _head == null ? ulong.MaxValue : _head->WakeTsc;
+    public readonly ulong EarliestDeadline
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => _head == null ? ulong.MaxValue : _head->WakeTsc;
+    }
 
     public void Insert(Thread* thread)
     {

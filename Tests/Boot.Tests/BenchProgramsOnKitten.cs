@@ -3,9 +3,10 @@ using NUnit.Framework;
 
 namespace Kitten.Boot.Tests;
 
-// Kitten's side of the benchmarks that need more than one process or thread (`./kitten bench noise` and
-// `./kitten bench csharp`), with small counts, so that a benchmark cannot silently stop running there:
-// FWQ's workers on two CPUs (threads, affinity, a barrier) and the start-up launcher execing Hello.
+// Kitten's side of the benchmarks that need more than one process or thread (`./kitten bench noise`,
+// `./kitten bench csharp` and `./kitten bench ipc`), with small counts, so that a benchmark cannot silently
+// stop running there: FWQ's workers on two CPUs (threads, affinity, a barrier), the start-up launcher
+// execing Hello, and IPC call/reply between two processes.
 public partial class BenchProgramsOnKitten
 {
     private static readonly Lazy<CommandResult> s_build = new(() => KittenCommand.Run("build-bench"));
@@ -42,6 +43,26 @@ public partial class BenchProgramsOnKitten
             Assert.That(long.Parse(result.Groups[2].Value), Is.LessThan(100_000), "noise_ppm: the other CPU's work counted as noise?");
             Assert.That(long.Parse(result.Groups[3].Value), Is.GreaterThanOrEqualTo(0), "max_detour");
             Assert.That(long.Parse(result.Groups[5].Value), Is.GreaterThan(0), "undisturbed quanta");
+        });
+    }
+
+    [GeneratedRegex(@"^bench-result ipc kitten_oneway_0=(\d+) kitten_oneway_4=(\d+) kitten_pipe_oneway=(\d+) iterations=200\r?$", RegexOptions.Multiline)]
+    private static partial Regex IpcResult();
+
+    // Every reply is checked by the program itself (a wrong word fails the run).
+    [Test]
+    public void IpcCallReplyRunsOnKitten()
+    {
+        var run = Boot(1, false, "/bench/ipc", "kitten", "200");
+        Assert.That(run.ExitCode, Is.EqualTo(0), run.ToString());
+        var result = IpcResult().Match(run.Output);
+        Assert.That(result.Success, Is.True, $"no result line:\n{run}");
+        Assert.Multiple(() =>
+        {
+            // Two system calls and a switch of address space per one-way: at least a hundred instructions.
+            Assert.That(long.Parse(result.Groups[1].Value), Is.InRange(100, 1_000_000), "0 words");
+            Assert.That(long.Parse(result.Groups[2].Value), Is.InRange(100, 1_000_000), "4 words");
+            Assert.That(long.Parse(result.Groups[3].Value), Is.InRange(100, 10_000_000), "pipe");
         });
     }
 

@@ -43,6 +43,28 @@ public partial class LinuxBaselineTests
         Assert.That(long.Parse(result.Groups[1].Value), Is.InRange(10_000, 100_000_000), run.ToString());
     }
 
+    [GeneratedRegex(@"^bench-result ipc pipe_oneway=(\d+) futex_oneway=(\d+) iterations=200\r?$", RegexOptions.Multiline)]
+    private static partial Regex IpcResult();
+
+    // The IPC benchmark's Linux side: a request and an answer of 4 words between two processes, through a
+    // pair of pipes and through a futex pair in shared memory (the server counts the turns; a lost one
+    // fails the run).
+    [Test]
+    public void IpcBenchmarkRunsOnLinuxAndReports()
+    {
+        var run = KittenCommand.Run("linux", "--icount", "ipc", "linux", "200");
+        Assert.That(run.ExitCode, Is.EqualTo(0), run.ToString());
+        var result = IpcResult().Match(run.Output);
+        Assert.That(result.Success, Is.True, $"no result line:\n{run}");
+        // A one-way is a system call or two and a switch between processes: thousands of instructions on
+        // Linux; fewer than 100 would mean the processes never took turns through the kernel.
+        Assert.Multiple(() =>
+        {
+            Assert.That(long.Parse(result.Groups[1].Value), Is.InRange(100, 10_000_000), "pipe");
+            Assert.That(long.Parse(result.Groups[2].Value), Is.InRange(100, 10_000_000), "futex");
+        });
+    }
+
     [GeneratedRegex(@"^bench-result fwq cpus=2 quanta=300 work=1024 min=(\d+) noise_ppm=(\d+) noise_ppb=\d+ max_detour=(-?\d+) raw_max=(\d+) undisturbed=(\d+)\r?$", RegexOptions.Multiline)]
     private static partial Regex FwqResult();
 

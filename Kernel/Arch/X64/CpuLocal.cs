@@ -30,9 +30,10 @@ internal unsafe struct CpuLocal
     public ulong SliceEnd;
     public ulong ArmedDeadline;
 
-    // Set by another CPU that changed the page tables this CPU may be using (TlbShootdown); cleared here
-    // once the stale translations are gone.
-    public int TlbFlushPending;
+    // TLB flushes other CPUs asked of this one after changing page tables it may be using, and how many of
+    // them it has done (TlbShootdown: tickets); the flushes it has served.
+    public long TlbFlushRequested;
+    public long TlbFlushDone;
     public ulong TlbShootdowns;
     public int UserThreads;             // user threads placed on this CPU (ThreadPlacement)
 

@@ -116,15 +116,26 @@ internal unsafe partial struct PageTable
             }
             ulong bits = LeafBits(flags, level);
             int index = PageTableEntry.IndexOf(v, level);
-            // Fill consecutive entries of this table while the same page size keeps being the choice.
-            do
+            // Fill consecutive entries of this table while the same page size keeps being the choice: up to
+            // the table's end, the range's end, or the next boundary where a larger page would fit.
+            ulong count = remaining / size;
+            if (count > (ulong)(PageTableEntry.EntriesPerTable - index))
+                count = (ulong)(PageTableEntry.EntriesPerTable - index);
+            ulong larger = LargerSizeAllowed(size, sizes);
+            if (larger != 0 && ((v ^ p) & (larger - 1)) == 0)
             {
-                table[index++] = p | bits;
-                v += size;
-                p += size;
-                remaining -= size;
+                ulong toBoundary = ((larger - (v & (larger - 1))) & (larger - 1)) / size;
+                if (toBoundary != 0 && toBoundary < count)
+                    count = toBoundary;
             }
-            while (remaining != 0 && index < PageTableEntry.EntriesPerTable && ChooseSize(v, p, remaining, sizes) == size);
+            ulong* entry = table + index;
+            for (ulong k = 0; k < count; k++)
+            {
+                entry[k] = p | bits;
+                p += size;
+            }
+            v += count * size;
+            remaining -= count * size;
         }
         return PageTableResult.Ok;
     }
@@ -231,6 +242,16 @@ internal unsafe partial struct PageTable
     }
 
     // The largest allowed page size both addresses are aligned to that fits in what remains; 0 if none.
+    // The next page size above `size` that the caller allows; 0 if none.
+    private static ulong LargerSizeAllowed(ulong size, PageSizes sizes)
+    {
+        if (size == PageTableEntry.Size4K && (sizes & PageSizes.Size2M) != 0)
+            return PageTableEntry.Size2M;
+        if (size != PageTableEntry.Size1G && (sizes & PageSizes.Size1G) != 0)
+            return PageTableEntry.Size1G;
+        return 0;
+    }
+
     private static ulong ChooseSize(ulong v, ulong p, ulong remaining, PageSizes sizes)
     {
         ulong both = v | p;
