@@ -186,19 +186,25 @@ internal static unsafe class ProgramLoader
     }
 
     // What the program's memory holds in [from, to) when it starts, written to `destination`: the file's
-    // bytes where a segment has them (a later segment wins where two overlap), zeros elsewhere (bss, gaps
-    // and page tails).
+    // bytes where a segment has them, zeros elsewhere (bss, gaps and page tails). Each byte is written
+    // once: segments come in address order without overlapping (ElfImage checks).
     private static void WriteImageBytes(in ElfImage image, ulong bias, ulong from, ulong to, byte* destination)
     {
-        Runtime.MemoryOps.Zero(destination, (nuint)(to - from));
+        ulong cursor = from; // everything below is written
         for (int i = 0; i < image.SegmentCount; i++)
         {
             ElfSegment segment = image.GetSegment(i);
             ulong start = segment.VirtualAddress + bias, end = start + segment.FileSize;
-            ulong copyStart = start > from ? start : from, copyEnd = end < to ? end : to;
-            if (copyStart < copyEnd)
-                Runtime.MemoryOps.Move(destination + (copyStart - from), image.FileData + segment.FileOffset + (copyStart - start), (nuint)(copyEnd - copyStart));
+            ulong copyStart = start > cursor ? start : cursor, copyEnd = end < to ? end : to;
+            if (copyStart >= copyEnd)
+                continue;
+            if (cursor < copyStart)
+                Runtime.MemoryOps.Zero(destination + (cursor - from), (nuint)(copyStart - cursor));
+            Runtime.MemoryOps.Move(destination + (copyStart - from), image.FileData + segment.FileOffset + (copyStart - start), (nuint)(copyEnd - copyStart));
+            cursor = copyEnd;
         }
+        if (cursor < to)
+            Runtime.MemoryOps.Zero(destination + (cursor - from), (nuint)(to - cursor));
     }
 
     private static int ProtOf(ElfSegment segment)
