@@ -26,7 +26,31 @@ internal static unsafe class Panic
         Console.WriteRaw(" cr3=0x");
         Console.WriteRawHex(Cpu.ReadCr3(), 16);
         Console.WriteRaw('\n');
+        WriteLikelyReturnAddresses(Cpu.ReadStackPointer());
         End();
+    }
+
+    // Words near the top of the stack (kernel stacks live in the direct map, so reading 2 KiB past one
+    // stays in mapped memory) that point into the kernel's image (linked at 0xffffffff80000000,
+    // Kernel/Boot/linker.ld): most are return addresses, which name the calls that led here (look them up
+    // with `addr2line -e Kernel/out/kitten.elf`).
+    private static void WriteLikelyReturnAddresses(ulong rsp)
+    {
+        const ulong ImageStart = 0xFFFFFFFF80000000, ImageEnd = 0xFFFFFFFF90000000;
+        Console.WriteRaw("  stack:");
+        ulong* word = (ulong*)rsp;
+        int shown = 0;
+        for (int i = 0; i < 256 && shown < 16; i++)
+        {
+            ulong value = word[i];
+            if (value >= ImageStart && value < ImageEnd)
+            {
+                Console.WriteRaw(" 0x");
+                Console.WriteRawHex(value, 16);
+                shown++;
+            }
+        }
+        Console.WriteRaw('\n');
     }
 
     // A CPU exception in ring 0: vector and name, error code, and every register at the fault.
