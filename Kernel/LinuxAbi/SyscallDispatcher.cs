@@ -5,7 +5,6 @@ using System.Runtime;
 using System.Runtime.CompilerServices;
 using Kitten.Kernel.Arch.X64;
 using Kitten.Kernel.Processes;
-using Kitten.Kernel.Signals;
 using Kitten.Kernel.Tasks;
 
 namespace Kitten.Kernel.LinuxAbi;
@@ -41,10 +40,8 @@ internal static unsafe class SyscallDispatcher
             Trace(number, context, result);
         context->Rax = (ulong)result;
         Cpu.DisableInterrupts();
-        // The common return, decided here without a call: nothing to deliver, restore or restart (what
-        // UserReturn.Prepare would find, without its lock: see there).
-        if (thread->KillStatus == 0 && !thread->Signals.RestoreSavedMask && !RestartErrno.IsRestartCode(result)
-            && !thread->Signals.HasDeliverable(in Process.Of(thread).Signals))
+        // The common return, decided here without a call (a system call comes from a user thread).
+        if (UserReturn.NothingToDo(thread, result))
         {
             thread->SyscallNumber = -1;
             return context;

@@ -15,9 +15,6 @@ internal static unsafe class PageTablePages
     private static ulong s_first; // physical address of the first free page; each holds the next's
     private static int s_count;
 
-    public static int Count => s_count;
-    public static ulong Bytes => (ulong)s_count * Pmem.PageSize;
-
     // A zeroed page, or 0 if memory is out.
     public static ulong Allocate()
     {

@@ -33,9 +33,6 @@ internal static unsafe class ImageCache
     private static SpinLock s_lock;
     private static ImageCacheEntry s_first;
 
-    public static int Count { get; private set; }
-    public static ulong Bytes { get; private set; }
-
     // The cached copy of [start, end) of the program in `file`, with one more user; null if there is none
     // yet (then the caller builds one: AllocateCopy, fill it, Insert).
     public static ImageCacheEntry Lookup(byte* file, ulong fileLength, ulong start, ulong end)
@@ -56,7 +53,7 @@ internal static unsafe class ImageCache
         ulong length = end - start;
         ulong alignment = length >= Large && (start & (Large - 1)) == 0 ? Large : ProcessMemory.PageSize;
         ulong physical = PhysicalMemoryManager.Allocate(length, alignment, RegionType.UserMemory, "program image", zero: false);
-        if (physical == 0 && DropUnused() + PageTablePages.Drain() > 0)
+        if (physical == 0 && ReleaseKeptMemory() > 0)
             physical = PhysicalMemoryManager.Allocate(length, alignment, RegionType.UserMemory, "program image", zero: false);
         return physical;
     }
@@ -76,8 +73,6 @@ internal static unsafe class ImageCache
         {
             created.Next = s_first;
             s_first = created;
-            Count++;
-            Bytes += created.Length;
         }
         s_lock.Release(interrupts);
         if (entry == null)
@@ -112,6 +107,10 @@ internal static unsafe class ImageCache
         s_lock.Release(interrupts);
     }
 
+    // Memory kept for reuse goes back to pmem (when memory is short, and before the final account):
+    // programs' cached pages no process uses, and spare page-table pages. Returns the bytes freed.
+    public static ulong ReleaseKeptMemory() => DropUnused() + PageTablePages.Drain();
+
     // Every entry no process uses goes back to pmem; returns the bytes freed.
     public static ulong DropUnused()
     {
@@ -127,8 +126,6 @@ internal static unsafe class ImageCache
                     s_first = next;
                 else
                     previous.Next = next;
-                Count--;
-                Bytes -= e.Length;
                 e.Next = dropped;
                 dropped = e;
             }

@@ -283,8 +283,7 @@ internal static unsafe class ProcessLifecycle
     {
         // Programs' cached pages and page-table pages no process uses are free memory kept for later:
         // count them as free.
-        ImageCache.DropUnused();
-        PageTablePages.Drain();
+        ImageCache.ReleaseKeptMemory();
         Console.WriteLine($"kitten: pmem free {PhysicalMemoryManager.FreeBytes} bytes at exit ({s_freeAtInit} before init started); kernel heap {KernelHeap.AllocationCount} allocations ({s_heapAllocationsAtInit})");
         int status = init.WaitStatus;
         if ((status & 0x7F) != 0)

@@ -336,7 +336,7 @@ internal sealed unsafe partial class ProcessMemory
             size = (length + alignment - 1) & ~(alignment - 1);
             chunk = PhysicalMemoryManager.Allocate(size, alignment, RegionType.UserMemory, "process memory", zero: false);
         }
-        if (chunk == 0 && ImageCache.DropUnused() + PageTablePages.Drain() > 0)
+        if (chunk == 0 && ImageCache.ReleaseKeptMemory() > 0)
             chunk = PhysicalMemoryManager.Allocate(size, alignment, RegionType.UserMemory, "process memory", zero: false);
         if (chunk == 0)
             return false;

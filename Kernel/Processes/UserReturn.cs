@@ -17,13 +17,9 @@ internal static unsafe class UserReturn
         Thread* thread = CpuLocal.Current->Running;
         if (thread->Owner == 0)
             return context;
-        // Nearly every return finds nothing to do: no signal pending, no mask to restore, no call to
-        // restart. That is decided here, inline, without a lock (a signal queued after this look comes
-        // with an interrupt whose own return to user space delivers it).
         if (thread->KillStatus == 0)
         {
-            if (!thread->Signals.RestoreSavedMask && !thread->Signals.HasDeliverable(in Process.Of(thread).Signals)
-                && !Signals.RestartErrno.IsRestartCode((long)context->Rax))
+            if (NothingToDo(thread, (long)context->Rax))
             {
                 thread->SyscallNumber = -1;
                 return context;
@@ -45,11 +41,20 @@ internal static unsafe class UserReturn
         if (!context->FromUserMode)
             return context;
         Thread* thread = CpuLocal.Current->Running;
-        if (thread->KillStatus != 0 || thread->Owner == 0 || thread->Signals.RestoreSavedMask
-            || thread->Signals.HasDeliverable(in Process.Of(thread).Signals))
+        // Its result is never a restart code, so 0 stands in for it.
+        if (thread->Owner == 0 || !NothingToDo(thread, 0))
             return Prepare(context);
         return context;
     }
+
+    // Nearly every return to user space finds nothing to do: the thread is not being ended, no signal is
+    // deliverable, no mask is to be restored, and `result` (the system call's) asks for no restart. That
+    // is decided inline and without the signal lock: a signal queued after this look comes with an
+    // interrupt whose own return to user space delivers it.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool NothingToDo(Thread* thread, long result)
+        => thread->KillStatus == 0 && !thread->Signals.RestoreSavedMask && !Signals.RestartErrno.IsRestartCode(result)
+            && !thread->Signals.HasDeliverable(in Process.Of(thread).Signals);
 
     // Asks for the thread's process to end with this wait status the next time it would return to user
     // space.

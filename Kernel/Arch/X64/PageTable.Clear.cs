@@ -13,30 +13,7 @@ internal unsafe partial struct PageTable
         check = SplitEdges(virt, length);
         if (check != PageTableResult.Ok)
             return check;
-        ClearRange(_root, 4, virt, virt + (length - 1));
+        UnmapRange(_root, 4, virt, virt + (length - 1), freeTables: false);
         return PageTableResult.Ok;
-    }
-
-    private void ClearRange(ulong table, int level, ulong start, ulong last)
-    {
-        ulong* entries = Table(table);
-        ulong span = PageTableEntry.SpanOf(level);
-        ulong v = start;
-        while (true)
-        {
-            ulong stop = ClipToEntry(v, span, last);
-            int index = PageTableEntry.IndexOf(v, level);
-            ulong entry = entries[index];
-            if (PageTableEntry.IsPresent(entry) && !(level == 4 && IsBorrowed(index)))
-            {
-                if (PageTableEntry.IsLeaf(entry, level))
-                    entries[index] = 0;
-                else
-                    ClearRange(entry & PageTableEntry.AddressMask, level - 1, v, stop);
-            }
-            if (stop == last)
-                return;
-            v = stop + 1;
-        }
     }
 }

@@ -29,8 +29,9 @@ internal unsafe partial struct PageTable
     }
 
     // Removes every leaf in the range (the edges are page boundaries by now, so each leaf met lies inside)
-    // and frees tables that end up empty, pinned PDPTs excepted. Returns whether this table is empty.
-    private bool UnmapRange(ulong table, int level, ulong start, ulong last)
+    // and, if freeTables, frees tables that end up empty, pinned PDPTs excepted. Returns whether this
+    // table is empty (always false without freeTables: nothing is checked).
+    private bool UnmapRange(ulong table, int level, ulong start, ulong last, bool freeTables = true)
     {
         ulong* entries = Table(table);
         ulong span = PageTableEntry.SpanOf(level);
@@ -49,7 +50,7 @@ internal unsafe partial struct PageTable
                 else
                 {
                     ulong child = entry & PageTableEntry.AddressMask;
-                    if (UnmapRange(child, level - 1, v, stop) && !(level == 4 && IsPinned(index)))
+                    if (UnmapRange(child, level - 1, v, stop, freeTables) && !(level == 4 && IsPinned(index)))
                     {
                         entries[index] = 0;
                         FreeTable(child);
@@ -60,7 +61,7 @@ internal unsafe partial struct PageTable
                 break;
             v = stop + 1;
         }
-        if (level == 4)
+        if (level == 4 || !freeTables)
             return false;
         for (int i = 0; i < PageTableEntry.EntriesPerTable; i++)
         {
