@@ -134,17 +134,51 @@ boot_main() {
 
     # The serial console goes to stdout and, for the program's exit status, to a log; stdin (if any) is
     # the console's input.
-    local status=0 timeout_command=()
-    [ "$BOOT_TIMEOUT" -gt 0 ] && timeout_command=(timeout --foreground "$BOOT_TIMEOUT")
+    local status=0 timeout_command=() watchdog=""
+    if [ "$BOOT_TIMEOUT" -gt 0 ]; then
+        # A boot still running at the deadline is sent an NMI on every CPU first, and stopped a few
+        # seconds later: each CPU prints where it was (Kernel/Diagnostics/NmiReport.cs).
+        QEMU_CMD+=(-monitor "unix:$BOOT_WORK/monitor,server,nowait")
+        timeout_command=(timeout --foreground "$((BOOT_TIMEOUT + NMI_GRACE_SECONDS))")
+        send_nmi_at_deadline "$BOOT_WORK/monitor" &
+        watchdog=$!
+    fi
     set +e
     "${timeout_command[@]+"${timeout_command[@]}"}" "${QEMU_CMD[@]}" -serial stdio | tee "$BOOT_WORK/console.log"
     status=${PIPESTATUS[0]}
     set -e
+    if [ -n "$watchdog" ]; then
+        kill "$watchdog" 2>/dev/null || true
+        wait "$watchdog" 2>/dev/null || true
+    fi
+    [ "$status" = 124 ] && name_nmi_addresses "$BOOT_WORK/console.log" >&2
     if [ "$status" = "$QEMU_STATUS_PROGRAM_EXITED" ]; then
         program_exit_status "$BOOT_WORK/console.log"
         return
     fi
     report_qemu_status "$status"
+}
+
+NMI_GRACE_SECONDS=5
+
+send_nmi_at_deadline() {
+    sleep "$BOOT_TIMEOUT"
+    printf 'nmi\n' | socat - "UNIX-CONNECT:$1" >/dev/null 2>&1 || true
+}
+
+# The kernel functions that the NMI reports' addresses fall in: for each address, the nearest text
+# symbol of Kernel/out/kitten.elf at or below it.
+name_nmi_addresses() {
+    local addresses
+    addresses="$(tr -d '\r' <"$1" | grep -aA1 '^kitten: NMI on CPU' | grep -aoE '0xffffffff8[0-9a-f]{7}' | sort -u | tr '\n' ' ' | sed 's/ *$//' || true)"
+    [ -n "$addresses" ] || return 0
+    echo "kitten: kernel functions at the addresses in the NMI reports:"
+    nm -n "$KERNEL_ELF" | gawk -v list="$addresses" '
+        BEGIN { n = split(list, wanted, " "); for (i = 1; i <= n; i++) value[i] = strtonum(wanted[i]) }
+        $3 == "__text_end" { textEnd = strtonum("0x" $1) }
+        $2 ~ /^[tT]$/ { address = strtonum("0x" $1); for (i = 1; i <= n; i++) if (address <= value[i]) best[i] = $3 }
+        END { for (i = 1; i <= n; i++)
+                  printf "  %s %s\n", wanted[i], (textEnd && value[i] >= textEnd) ? "(data, not code)" : (i in best) ? best[i] : "?" }'
 }
 
 # The exit status the kernel printed when the first program ended ("kitten: init (pid 1) exited with

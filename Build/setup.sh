@@ -1,8 +1,9 @@
 # Installs what the build needs and is missing: Debian packages, then NuGet packages (by restore).
 
-# gcc and libc6-dev (static glibc) build Userland's programs; xz-utils unpacks the Linux baseline's kernel.
+# gcc and libc6-dev (static glibc) build Userland's programs; xz-utils unpacks the Linux baseline's kernel;
+# socat sends QEMU's monitor the NMI that makes a hung boot report, and gawk names the addresses.
 DEBIAN_PACKAGES=(nasm lld grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools ovmf cpio
-    gcc libc6-dev xz-utils busybox-static)
+    gcc libc6-dev xz-utils busybox-static socat gawk)
 
 setup_packages() {
     local missing=()

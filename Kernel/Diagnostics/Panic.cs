@@ -34,8 +34,10 @@ internal static unsafe class Panic
     // stays in mapped memory) that point into the kernel's image (linked at 0xffffffff80000000,
     // Kernel/Boot/linker.ld): most are return addresses, which name the calls that led here (look them up
     // with `addr2line -e Kernel/out/kitten.elf`).
-    private static void WriteLikelyReturnAddresses(ulong rsp)
+    internal static void WriteLikelyReturnAddresses(ulong rsp)
     {
+        if (rsp < 0xFFFF800000000000)
+            return; // not a kernel stack
         const ulong ImageStart = 0xFFFFFFFF80000000, ImageEnd = 0xFFFFFFFF90000000;
         Console.WriteRaw("  stack:");
         ulong* word = (ulong*)rsp;
@@ -90,6 +92,7 @@ internal static unsafe class Panic
         WriteRegister("r15", context->R15, true);
         if (context->Vector == ExceptionNames.PageFault)
             DescribePageFault(context->ErrorCode);
+        WriteLikelyReturnAddresses(context->Rsp);
         End();
     }
 

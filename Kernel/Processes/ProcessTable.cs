@@ -161,4 +161,16 @@ internal static class ProcessTable
                 visit(s_byPid[pid], argument);
         s_lock.Release(interrupts);
     }
+
+    // The same without the lock, for the report of a hung machine (Diagnostics/TaskDump), where the lock
+    // may be held by a CPU that will never let it go.
+    public static unsafe void ForEachWithoutLock(delegate*<Process, void*, void> visit, void* argument)
+    {
+        for (int pid = 1; pid < MaxPid; pid++)
+        {
+            Process process = s_byPid[pid];
+            if (process != null)
+                visit(process, argument);
+        }
+    }
 }

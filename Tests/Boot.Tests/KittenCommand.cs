@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text;
 
 namespace Kitten.Boot.Tests;
 
@@ -27,6 +28,8 @@ public static class KittenCommand
     public static CommandResult Run(params string[] arguments) => RunWithInput(null, arguments);
 
     // Runs ./kitten with `input` on its stdin (the serial console's input, for boots), then end of file.
+    // A boot with `--timeout S` ends itself after S seconds (sending each CPU an NMI first, so that the
+    // console says where they were); this waits longer than that, so that the report reaches the test.
     public static CommandResult RunWithInput(string? input, params string[] arguments)
     {
         var start = new ProcessStartInfo(Path.Combine(RepositoryRoot, "kitten"))
@@ -38,17 +41,34 @@ public static class KittenCommand
         };
         foreach (var argument in arguments)
             start.ArgumentList.Add(argument);
-        using var process = Process.Start(start)!;
+        var output = new StringBuilder();
+        var errors = new StringBuilder();
+        using var process = new Process { StartInfo = start };
+        process.OutputDataReceived += (_, line) => { if (line.Data != null) lock (output) output.AppendLine(line.Data); };
+        process.ErrorDataReceived += (_, line) => { if (line.Data != null) lock (errors) errors.AppendLine(line.Data); };
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
         if (input != null)
             process.StandardInput.Write(input);
         process.StandardInput.Close();
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(10)))
+        var limit = WaitLimit(arguments);
+        if (!process.WaitForExit(limit))
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"./kitten {string.Join(' ', arguments)} did not finish in 10 minutes");
+            process.WaitForExit();
+            var partial = new CommandResult(-1, output.ToString(), errors.ToString());
+            throw new TimeoutException($"./kitten {string.Join(' ', arguments)} did not finish in {limit.TotalSeconds} s\n{partial}");
         }
-        return new CommandResult(process.ExitCode, output.Result, errors.Result);
+        process.WaitForExit(); // the end of the redirected streams
+        return new CommandResult(process.ExitCode, output.ToString(), errors.ToString());
+    }
+
+    private static TimeSpan WaitLimit(string[] arguments)
+    {
+        int at = Array.IndexOf(arguments, "--timeout");
+        if (at >= 0 && at + 1 < arguments.Length && int.TryParse(arguments[at + 1], out int seconds) && seconds > 0)
+            return TimeSpan.FromSeconds(seconds + 120);
+        return TimeSpan.FromMinutes(10);
     }
 }

@@ -40,6 +40,8 @@ internal static unsafe class InterruptDispatcher
         int vector = (int)context->Vector;
         CpuLocal* cpu = CpuLocal.Current;
         cpu->KernelEntries++;
+        if (vector == ExceptionNames.Nmi)
+            return Diagnostics.NmiReport.Write(context);
         if (vector < ExceptionNames.FirstExternal)
         {
             ExceptionCount++;

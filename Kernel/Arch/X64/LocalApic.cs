@@ -26,6 +26,7 @@ internal static unsafe class LocalApic
     private const int RegisterIcrHigh = 0x310;
 
     private const uint LvtMasked = 1 << 16;
+    private const uint LvtDeliverNmi = 4 << 8; // delivery mode 100b (Intel SDM vol. 3, 11.5.1)
     private const uint LvtTimerTscDeadline = 2 << 17;
     private const uint TscDeadlineMsr = 0x6E0;
     private const uint IcrDeliveryPending = 1 << 12;
@@ -55,7 +56,9 @@ internal static unsafe class LocalApic
         Write(RegisterTaskPriority, 0);
         Write(RegisterLvtTimer, LvtMasked);
         Write(RegisterLvtLint0, LvtMasked);
-        Write(RegisterLvtLint1, LvtMasked);
+        // LINT1 delivers NMIs, as on PC boards (MP spec, "virtual wire" mode): a debugger or QEMU's monitor
+        // (`nmi`) reaches every CPU there, and the kernel reports where it was (Diagnostics/NmiReport).
+        Write(RegisterLvtLint1, LvtDeliverNmi);
         Write(RegisterLvtError, LvtMasked);
         Write(RegisterTimerDivide, TimerDivideBy16);
         Write(RegisterSpurious, SpuriousEnable | InterruptVectors.Spurious);
