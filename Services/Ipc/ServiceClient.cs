@@ -28,8 +28,12 @@ public sealed class ServiceClient : IDisposable
     // Runs on each new channel before the first call on it.
     public Func<Channel, TimeSpan, IpcStatus>? Opening { get; init; }
 
-    // How many channels were opened (1 + reconnections after deaths and timeouts).
+    // How many channels the name's look-ups gave (1 + reconnections after deaths and timeouts), counting
+    // those to a server that died before or during the opening.
     public int Connections { get; private set; }
+
+    // How many of those channels got through the opening and carried calls.
+    public int OpenedConnections { get; private set; }
 
     public IpcStatus Call(in Message request, ReadOnlySpan<byte> requestPayload, out Message reply,
         Span<byte> replyPayload, out int replyPayloadLength, TimeSpan timeout)
@@ -79,6 +83,7 @@ public sealed class ServiceClient : IDisposable
                 }
             }
             _channel = channel;
+            OpenedConnections++;
             return IpcStatus.Ok;
         }
     }
