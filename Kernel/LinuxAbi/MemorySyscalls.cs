@@ -132,6 +132,17 @@ internal static unsafe class MemorySyscalls
             if (address == 0)
                 return -Errno.ENOMEM;
         }
+        if (anonymous && sharing == MAP_PRIVATE && (flags & MAP_STACK) != 0)
+        {
+            // A thread's stack: committed from the top as it is used (ProcessMemory.Stack.cs).
+            bool added = prot == 0
+                ? memory.AddArea(address, address + length, 0, VmaKind.Stack)
+                : memory.AddStack(address + length, length, ProcessMemory.InitialStackCommit, prot);
+            if (!added)
+                return -Errno.ENOMEM;
+            memory.Areas.Coalesce();
+            return (long)address;
+        }
         int areaProt = prot;
         if (!anonymous && prot == 0)
             areaProt = PROT_READ; // a file mapping must be filled, even if nobody may read it yet

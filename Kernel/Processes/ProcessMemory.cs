@@ -186,10 +186,13 @@ internal sealed unsafe partial class ProcessMemory
     {
         if (!Covered(start, end) || !Areas.SplitAt(start) || !Areas.SplitAt(end))
             return false;
+        if (prot != 0 && TryProtectStackTop(start, end, prot))
+            return true;
         Areas.Range(start, end, out int first, out int last);
         for (int i = first; i < last; i++)
         {
             Vma vma = Areas.At(i);
+            vma.GrowProt = 0; // given a protection of its own: committed now, or a guard
             if (vma.Kind == VmaKind.Grant)
             {
                 if (!ProtectGrantArea(vma.Start, vma.End, prot))

@@ -24,6 +24,9 @@ internal struct Vma
     // Backed by the image cache (read-only program pages every process running it shares), not by this
     // process's own memory: unmapping gives nothing back, and making it writable takes a private copy.
     public bool SharedImage;
+    // For a stack's reservation (Kind Stack, not committed, Prot 0): the protection it was given, which
+    // an access commits, from the top down (ProcessMemory.Stack.cs). 0 for a guard page, which stays one.
+    public int GrowProt;
 
     public readonly ulong Length => End - Start;
     public readonly bool Contains(ulong address) => address >= Start && address < End;

@@ -121,7 +121,7 @@ internal unsafe struct VmaList
                 Vma current = _items[read];
                 if (previous.End == current.Start && previous.Prot == current.Prot
                     && previous.Kind == current.Kind && previous.Committed == current.Committed
-                    && previous.SharedImage == current.SharedImage)
+                    && previous.SharedImage == current.SharedImage && previous.GrowProt == current.GrowProt)
                 {
                     previous.End = current.End;
                     continue;

@@ -432,6 +432,98 @@ static void t_kernel_access_grows_stack(void)
     KT_CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "read into low stack: %s", kt_status(status));
 }
 
+/* Resident memory of this process, in KiB (/proc/self/statm's second field is in pages). */
+static long resident_kib(void)
+{
+    char text[128];
+    int fd = open("/proc/self/statm", O_RDONLY);
+    if (fd < 0)
+        return -1;
+    long n = read(fd, text, sizeof text - 1);
+    close(fd);
+    if (n <= 0)
+        return -1;
+    text[n] = 0;
+    long size = 0, resident = -1;
+    if (sscanf(text, "%ld %ld", &size, &resident) != 2)
+        return -1;
+    return resident * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+static void touch_byte(void *address)
+{
+    *(volatile char *)address = 1;
+    _exit(0);
+}
+
+/* A thread's stack as glibc makes one (allocate_stack in nptl/allocatestack.c): an 8 MiB PROT_NONE
+ * MAP_STACK mapping, then all but the guard page at its bottom made read-write. Memory comes as the stack
+ * is used: making it accessible costs little, every byte reads zero and takes a write when touched, from
+ * the top down and from the bottom, and the guard page stays a guard. */
+static void t_thread_stack_commits_as_used(void)
+{
+    const size_t size = (size_t)8 << 20, guard = 4096;
+    char *m = mmap(NULL, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    KT_CHECK(m != MAP_FAILED, "mmap(MAP_STACK): %s", strerror(errno));
+    long before = resident_kib();
+    KT_CHECK(mprotect(m + guard, size - guard, PROT_READ | PROT_WRITE) == 0, "mprotect: %s", strerror(errno));
+    long after = resident_kib();
+    KT_CHECK(before >= 0 && after - before < 1024, "making 8 MiB of stack accessible took %ld KiB", after - before);
+    int bad = 0;
+    for (size_t at = size - 64; at >= guard && at < size; at -= 100000) {
+        bad += m[at] != 0;
+        m[at] = (char)(at >> 12);
+    }
+    bad += m[guard] != 0;
+    m[guard] = 42;
+    for (size_t at = size - 64; at >= guard && at < size; at -= 100000)
+        bad += m[at] != (char)(at >> 12);
+    KT_CHECK(bad == 0 && m[guard] == 42, "%d bytes of the stack read wrong", bad);
+    int status = kt_run_in_child(touch_byte, m + guard - 1);
+    KT_CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV, "touching the guard page: %s, want SIGSEGV",
+             kt_status(status));
+    KT_CHECK(munmap(m, size) == 0, "munmap: %s", strerror(errno));
+}
+
+/* MAP_STACK mapped read-write at once (musl's and others' thread stacks): the same, and a system call may
+ * write into the part nobody touched yet. */
+static void t_map_stack_read_write(void)
+{
+    const size_t size = (size_t)4 << 20;
+    long before = resident_kib();
+    char *m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    KT_CHECK(m != MAP_FAILED, "mmap(MAP_STACK): %s", strerror(errno));
+    long after = resident_kib();
+    KT_CHECK(before >= 0 && after - before < 1024, "mapping 4 MiB of stack took %ld KiB", after - before);
+    int fd = open("/dev/zero", O_RDONLY);
+    memset(m + size - 4096, 0x55, 4096);
+    long r = read(fd, m + 4096, 8192);
+    close(fd);
+    KT_CHECK(r == 8192 && m[4096] == 0 && m[4096 + 8191] == 0, "read into the bottom of the stack = %ld", r);
+    KT_CHECK(m[0] == 0 && m[size - 1] == 0x55, "the stack's ends read wrong");
+    KT_CHECK(munmap(m, size) == 0, "munmap: %s", strerror(errno));
+}
+
+/* A forked child gets the stack as the parent left it, and grows its own copy. */
+static void grow_stack_in_child(void *arg)
+{
+    char *m = arg;
+    m[0] = 9;
+    _exit(m[0] == 9 && m[(2 << 20) - 1] == 3 ? 0 : 1);
+}
+
+static void t_map_stack_across_fork(void)
+{
+    const size_t size = (size_t)2 << 20;
+    char *m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    KT_CHECK(m != MAP_FAILED, "mmap(MAP_STACK): %s", strerror(errno));
+    m[size - 1] = 3;
+    int status = kt_run_in_child(grow_stack_in_child, m);
+    KT_CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child using the stack: %s", kt_status(status));
+    KT_CHECK(m[0] == 0, "the child's write reached the parent");
+    KT_CHECK(munmap(m, size) == 0, "munmap: %s", strerror(errno));
+}
+
 /* Read-only program data, a page of its own. Programs of a read-only file system share such pages between
  * processes (Kitten's image cache; Linux's page cache): making one writable must give the process its own
  * copy, never change what another process (here, the parent it was forked from) reads. */
@@ -497,6 +589,9 @@ static const struct kt_case cases[] = {
     KT_CASE(kernel_access_grows_stack),
     KT_CASE(image_page_made_writable_is_private),
     KT_CASE(madvise_dontneed_on_image_keeps_file_bytes),
+    KT_CASE(thread_stack_commits_as_used),
+    KT_CASE(map_stack_read_write),
+    KT_CASE(map_stack_across_fork),
 };
 
 int main(int argc, char **argv) { return kt_main("memory", cases, KT_COUNT(cases), argc, argv); }

@@ -134,7 +134,7 @@ internal static unsafe class ProcessFacts
             ref MapEntry entry = ref entries[i];
             entry.Start = area.Start;
             entry.End = area.End;
-            entry.Prot = area.Prot;
+            entry.Prot = area.Prot | area.GrowProt; // a stack's growable reservation is as good as mapped
             if (area.Kind == VmaKind.Image && memory.ExecutablePath != null)
             {
                 if (imageStart == 0)
