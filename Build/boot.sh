@@ -173,10 +173,13 @@ name_nmi_addresses() {
     addresses="$(tr -d '\r' <"$1" | grep -aA1 '^kitten: NMI on CPU' | grep -aoE '0xffffffff8[0-9a-f]{7}' | sort -u | tr '\n' ' ' | sed 's/ *$//' || true)"
     [ -n "$addresses" ] || return 0
     echo "kitten: kernel functions at the addresses in the NMI reports:"
+    # Only the low 32 bits are compared: the image lies in one 4 GiB window, and gawk's numbers are
+    # doubles, which cannot tell 64-bit addresses a few bytes apart.
     nm -n "$KERNEL_ELF" | gawk -v list="$addresses" '
-        BEGIN { n = split(list, wanted, " "); for (i = 1; i <= n; i++) value[i] = strtonum(wanted[i]) }
-        $3 == "__text_end" { textEnd = strtonum("0x" $1) }
-        $2 ~ /^[tT]$/ { address = strtonum("0x" $1); for (i = 1; i <= n; i++) if (address <= value[i]) best[i] = $3 }
+        function low32(hex) { return strtonum("0x" substr(hex, length(hex) - 7)) }
+        BEGIN { n = split(list, wanted, " "); for (i = 1; i <= n; i++) value[i] = low32(wanted[i]) }
+        $3 == "__text_end" { textEnd = low32("0x" $1) }
+        $2 ~ /^[tT]$/ { address = low32("0x" $1); for (i = 1; i <= n; i++) if (address <= value[i]) best[i] = $3 }
         END { for (i = 1; i <= n; i++)
                   printf "  %s %s\n", wanted[i], (textEnd && value[i] >= textEnd) ? "(data, not code)" : (i in best) ? best[i] : "?" }'
 }

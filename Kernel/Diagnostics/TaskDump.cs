@@ -23,11 +23,24 @@ internal static unsafe class TaskDump
             Console.WriteRawUnsigned((ulong)index);
             Console.WriteRaw(": ready ");
             Console.WriteRawUnsigned((ulong)cpu->Queue.Count);
+            Console.WriteRaw(cpu->Queue.IsEmpty ? " (empty list)" : " (first tid ");
+            if (!cpu->Queue.IsEmpty)
+            {
+                Console.WriteRawUnsigned((ulong)cpu->Queue.First->Tid);
+                Console.WriteRaw(")");
+            }
             Console.WriteRaw(cpu->Timers.IsEmpty ? ", no timers" : ", earliest timer in ");
             if (!cpu->Timers.IsEmpty)
                 WriteTicksFrom(now, cpu->Timers.EarliestDeadline);
             Console.WriteRaw(", timer armed for ");
             WriteTicksFrom(now, cpu->ArmedDeadline);
+            Console.WriteRaw(cpu->NeedReschedule ? ", reschedule wanted" : "");
+            Console.WriteRaw(", timer interrupts ");
+            Console.WriteRawUnsigned(cpu->TimerInterrupts);
+            Console.WriteRaw(", reschedule IPIs ");
+            Console.WriteRawUnsigned(cpu->RescheduleIpis);
+            Console.WriteRaw(", switches ");
+            Console.WriteRawUnsigned(cpu->ContextSwitches);
             Console.WriteRaw('\n');
         }
         ProcessTable.ForEachWithoutLock(&WriteProcess, null);
@@ -76,6 +89,28 @@ internal static unsafe class TaskDump
         {
             Console.WriteRaw(", wakes in ");
             WriteTicksFrom(Cpu.ReadTsc(), thread->WakeTsc);
+        }
+        if (thread->State == ThreadState.Ready)
+        {
+            Console.WriteRaw(thread->LastReady switch
+            {
+                ReadyReason.Preempted => ", preempted ",
+                ReadyReason.TimerExpired => ", sleep ended ",
+                ReadyReason.WokenHere => ", woken from its cpu ",
+                ReadyReason.WokenRemotely => ", woken from another cpu ",
+                ReadyReason.Migrated => ", migrated ",
+                _ => ", ready ",
+            });
+            WriteTicksFrom(thread->LastReadyTsc, Cpu.ReadTsc());
+            Console.WriteRaw(" ago while ");
+            if (thread->LastReadyRunning < 0)
+                Console.WriteRaw("idle");
+            else
+            {
+                Console.WriteRaw("tid ");
+                Console.WriteRawUnsigned((ulong)thread->LastReadyRunning);
+            }
+            Console.WriteRaw(" ran");
         }
         if (thread->KillStatus != 0)
             Console.WriteRaw(", being killed");

@@ -26,6 +26,7 @@ internal static unsafe class SyscallDispatcher
         Cpu.EnableInterrupts();
         thread->SyscallNumber = (long)number;
         delegate*<InterruptContext*, long> handler = SyscallTable.Lookup(number);
+        ulong traceStart = Tracing ? Cpu.ReadTsc() : 0;
         long result;
         if (handler == null)
         {
@@ -37,7 +38,7 @@ internal static unsafe class SyscallDispatcher
             result = handler(context);
         }
         if (Tracing)
-            Trace(number, context, result);
+            Trace(number, context, result, Cpu.ReadTsc() - traceStart);
         context->Rax = (ulong)result;
         Cpu.DisableInterrupts();
         // The common return, decided here without a call (a system call comes from a user thread).
@@ -86,10 +87,11 @@ internal static unsafe class SyscallDispatcher
     // (raw arguments in hex), for finding out what a program expects of the kernel.
     public static bool Tracing;
 
-    private static void Trace(ulong number, InterruptContext* c, long result)
+    // As strace -T: the time the call took, in TSC ticks (instructions, under QEMU's -icount).
+    private static void Trace(ulong number, InterruptContext* c, long result, ulong ticks)
     {
         Process process = Process.Current;
-        Console.WriteLine($"strace: {process.Pid} {SyscallNames.Of((long)number)}(0x{c->Rdi:x}, 0x{c->Rsi:x}, 0x{c->Rdx:x}, 0x{c->R10:x}, 0x{c->R8:x}) = {result}");
+        Console.WriteLine($"strace: {process.Pid} {SyscallNames.Of((long)number)}(0x{c->Rdi:x}, 0x{c->Rsi:x}, 0x{c->Rdx:x}, 0x{c->R10:x}, 0x{c->R8:x}) = {result} <{ticks} ticks>");
     }
 
     private static void ReportUnknown(ulong number)

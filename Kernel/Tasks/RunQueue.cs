@@ -10,6 +10,7 @@ internal unsafe struct RunQueue
     private ThreadList _threads;
 
     public readonly int Count => _threads.Count;
+    public readonly Thread* First => _threads.First;
     public readonly bool IsEmpty
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -17,7 +18,7 @@ internal unsafe struct RunQueue
     }
 
     // Callers hold Lock.
-    public void Enqueue(Thread* thread) => _threads.Append(thread);
+    public void Enqueue(Thread* thread) => _threads.Append(thread, ThreadLink.RunQueue);
 
-    public Thread* Dequeue() => _threads.RemoveFirst();
+    public Thread* Dequeue() => _threads.RemoveFirst(ThreadLink.RunQueue);
 }

@@ -94,6 +94,7 @@ internal static unsafe partial class Scheduler
             else
             {
                 cpu->Queue.Enqueue(previous);
+                NoteReady(previous, ReadyReason.Preempted);
             }
         }
         Thread* next = cpu->Queue.Dequeue();
@@ -177,7 +178,7 @@ internal static unsafe partial class Scheduler
             if (expired->State == ThreadState.Sleeping)
             {
                 expired->TimedOut = true;
-                MakeReady(cpu, expired);
+                MakeReady(cpu, expired, ReadyReason.TimerExpired);
             }
         }
         if (!cpu->Queue.IsEmpty && (cpu->Running->IsIdle || now >= cpu->SliceEnd))
@@ -299,7 +300,7 @@ internal static unsafe partial class Scheduler
                 RemoveTimer(here, thread);
             if (thread->State == ThreadState.Blocked || thread->State == ThreadState.Sleeping)
             {
-                MakeReady(here, thread);
+                MakeReady(here, thread, ReadyReason.WokenHere);
                 if (here->Running->IsIdle)
                     here->NeedReschedule = true;
                 RearmTimer(here, Cpu.ReadTsc());
@@ -318,6 +319,7 @@ internal static unsafe partial class Scheduler
             {
                 thread->State = ThreadState.Ready;
                 target->Queue.Enqueue(thread);
+                NoteReady(thread, ReadyReason.WokenRemotely);
                 woke = true;
             }
             else if (thread->State != ThreadState.Exited)
@@ -333,15 +335,25 @@ internal static unsafe partial class Scheduler
             Cpu.EnableInterrupts();
     }
 
-    private static void MakeReady(CpuLocal* cpu, Thread* thread)
+    private static void MakeReady(CpuLocal* cpu, Thread* thread, ReadyReason reason)
     {
         cpu->Queue.Lock.Acquire();
         if (thread->State == ThreadState.Blocked || thread->State == ThreadState.Sleeping)
         {
             thread->State = ThreadState.Ready;
             cpu->Queue.Enqueue(thread);
+            NoteReady(thread, reason);
         }
         cpu->Queue.Lock.Release(false);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void NoteReady(Thread* thread, ReadyReason reason)
+    {
+        thread->LastReady = reason;
+        thread->LastReadyTsc = Cpu.ReadTsc();
+        Thread* running = CpuLocal.Current->Running;
+        thread->LastReadyRunning = running->IsIdle ? -1 : running->Tid;
     }
 
     private static void MoveToCpu(Thread* thread, int cpuIndex)
@@ -352,6 +364,7 @@ internal static unsafe partial class Scheduler
         target->Queue.Lock.Acquire();
         thread->State = ThreadState.Ready;
         target->Queue.Enqueue(thread);
+        NoteReady(thread, ReadyReason.Migrated);
         target->Queue.Lock.Release(false);
         LocalApic.SendIpi(target->ApicId, InterruptVectors.Reschedule);
     }

@@ -6,7 +6,7 @@ using Kitten.Kernel.Sync;
 
 namespace Kitten.Kernel.Tasks;
 
-internal static unsafe class TaskSelfTests
+internal static unsafe partial class TaskSelfTests
 {
     public static void Register(SelfTestList tests)
     {
@@ -17,6 +17,7 @@ internal static unsafe class TaskSelfTests
         tests.Add("tasks.blocked_thread_uses_no_cpu", &BlockedThreadUsesNoCpu);
         tests.Add("tasks.wake_from_another_cpu", &WakeFromAnotherCpu);
         tests.Add("tasks.timed_wait_times_out", &TimedWaitTimesOut);
+        tests.Add("tasks.wait_queue_wake_of_a_thread_woken_otherwise", &WakeOfAThreadWokenOtherwise);
         tests.Add("tasks.migrate_on_request", &MigrateOnRequest);
         tests.Add("tasks.detached_thread_frees_itself", &DetachedThreadFreesItself);
         tests.Add("tasks.spinlock_counts_across_cpus", &SpinlockCountsAcrossCpus);

@@ -15,6 +15,17 @@ internal enum ThreadState
     Exited,
 }
 
+// Why a thread last entered a run queue: what a hung machine's task list (Diagnostics/TaskDump) shows.
+internal enum ReadyReason : byte
+{
+    None,
+    Preempted,      // its time slice ended (Switch)
+    TimerExpired,   // its sleep's deadline passed (OnTimer)
+    WokenHere,      // Wake from its own CPU
+    WokenRemotely,  // Wake from another CPU, which sent a reschedule IPI
+    Migrated,       // moved to another CPU's queue (MoveToCpu)
+}
+
 [StructLayout(LayoutKind.Sequential)]
 internal unsafe struct Thread
 {
@@ -24,6 +35,9 @@ internal unsafe struct Thread
     public int Id;
     public int Cpu;                 // the CPU whose queues hold this thread; changes only by migration
     public int MigrateTo;           // -1, or the CPU to move to at the next switch
+    public ReadyReason LastReady;   // how it last entered a run queue, and when (for TaskDump)
+    public ulong LastReadyTsc;
+    public int LastReadyRunning;    // the TID running on the CPU that readied it then (-1: its idle thread)
     public ThreadState State;
     public bool IsIdle;
     public bool Detached;           // free it on exit instead of waiting for Join
@@ -36,7 +50,11 @@ internal unsafe struct Thread
     public delegate*<void*, void> Entry;
     public void* Argument;
 
-    public Thread* QueueNext;       // run queue or wait queue link
+    // Two links, because a thread can be on both lists for a while: one that a timeout or a signal woke
+    // is in its CPU's run queue before it takes itself off the wait queue (WaitQueue.WaitUntil). With one
+    // link, a wake-up on that wait queue meanwhile cut the run queue short and lost the threads after it.
+    public Thread* QueueNext;       // run queue link
+    public Thread* WaitNext;        // wait queue link
     public Thread* TimerNext;       // timer queue link
     public ulong WakeTsc;           // when Sleeping: the deadline
     public bool TimedOut;           // set when a timed wait ended by its deadline

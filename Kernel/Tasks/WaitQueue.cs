@@ -24,21 +24,21 @@ internal unsafe struct WaitQueue
     public bool WaitUntil(ulong deadlineTsc)
     {
         Thread* self = Scheduler.CurrentThread;
-        _waiters.Append(self);
+        _waiters.Append(self, ThreadLink.WaitQueue);
         fixed (WaitQueue* queue = &this)
             Scheduler.BlockCurrent(&queue->Lock, deadlineTsc);
         // Woken by WakeOne/WakeAll, which unlinked us; or by the deadline or a signal (Scheduler.Wake from
         // elsewhere), which did not: then unlink ourselves. If a waker raced the deadline, it unlinked us
         // and the wake-up counts.
         Lock.Acquire();
-        bool stillQueued = _waiters.Remove(self);
+        bool stillQueued = _waiters.Remove(self, ThreadLink.WaitQueue);
         return !(self->TimedOut && stillQueued);
     }
 
     public bool WakeOne()
     {
         bool interrupts = Lock.Acquire();
-        Thread* thread = _waiters.RemoveFirst();
+        Thread* thread = _waiters.RemoveFirst(ThreadLink.WaitQueue);
         Lock.Release(interrupts);
         if (thread == null)
             return false;
@@ -54,8 +54,8 @@ internal unsafe struct WaitQueue
         int count = 0;
         while (list != null)
         {
-            Thread* next = list->QueueNext;
-            list->QueueNext = null;
+            Thread* next = list->WaitNext;
+            list->WaitNext = null;
             Scheduler.Wake(list);
             list = next;
             count++;
