@@ -140,7 +140,8 @@ boot_main() {
         # seconds later: each CPU prints where it was (Kernel/Diagnostics/NmiReport.cs).
         QEMU_CMD+=(-monitor "unix:$BOOT_WORK/monitor,server,nowait")
         timeout_command=(timeout --foreground "$((BOOT_TIMEOUT + NMI_GRACE_SECONDS))")
-        send_nmi_at_deadline "$BOOT_WORK/monitor" &
+        # Its own output goes nowhere: a caller reading ours to the end must not wait for it.
+        send_nmi_at_deadline "$BOOT_WORK" </dev/null >/dev/null 2>&1 &
         watchdog=$!
     fi
     set +e
@@ -148,7 +149,7 @@ boot_main() {
     status=${PIPESTATUS[0]}
     set -e
     if [ -n "$watchdog" ]; then
-        kill "$watchdog" 2>/dev/null || true
+        touch "$BOOT_WORK/finished"
         wait "$watchdog" 2>/dev/null || true
     fi
     [ "$status" = 124 ] && name_nmi_addresses "$BOOT_WORK/console.log" >&2
@@ -161,9 +162,14 @@ boot_main() {
 
 NMI_GRACE_SECONDS=5
 
+# Sleeps in short steps, so that it ends soon after a boot that finished (BOOT_WORK/finished).
 send_nmi_at_deadline() {
-    sleep "$BOOT_TIMEOUT"
-    printf 'nmi\n' | socat - "UNIX-CONNECT:$1" >/dev/null 2>&1 || true
+    local deadline=$((SECONDS + BOOT_TIMEOUT))
+    while [ "$SECONDS" -lt "$deadline" ]; do
+        sleep 0.2
+        [ -e "$1/finished" ] && return 0
+    done
+    (printf 'nmi\n'; sleep 1) | socat - "UNIX-CONNECT:$1/monitor" || true
 }
 
 # The kernel functions that the NMI reports' addresses fall in: for each address, the nearest text

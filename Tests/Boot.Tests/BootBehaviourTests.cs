@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using NUnit.Framework;
 
 namespace Kitten.Boot.Tests;
@@ -37,13 +38,35 @@ public class BootBehaviourTests
         Assert.That(run.Output, Does.Contain("command line \"selftest=boot. kitten.test=42\""), run.ToString());
     }
 
+    // At the timeout each CPU gets an NMI and reports where it was (here: halted in the idle loop), the
+    // first report lists the tasks, and boot.sh names the kernel functions of the addresses.
     [Test]
-    public void IdleKernelHitsTheTimeout()
+    public void IdleKernelHitsTheTimeoutAndReportsWhereItWas()
     {
-        var run = KittenCommand.Boot("--timeout", "8");
+        var run = KittenCommand.Boot("--smp", "2", "--timeout", "8");
         Assert.That(run.ExitCode, Is.Not.EqualTo(0));
         Assert.That(run.Errors, Does.Contain("kitten: boot failed: timeout after 8 s"));
         Assert.That(run.Output, Does.Contain("kitten: boot complete"));
+        Assert.That(run.Output, Does.Match(@"kitten: NMI on CPU 0: ring 0 rip=0xffffffff8[0-9a-f]{7} .* thread: "), run.ToString());
+        Assert.That(run.Output, Does.Match(@"kitten: NMI on CPU 1: ring 0 rip=0xffffffff8[0-9a-f]{7} .* thread: idle"), run.ToString());
+        Assert.That(run.Output, Does.Match(@"kitten: tasks at tsc=\d+\s+cpu 0: ready 0 \(empty list\)"), run.ToString());
+        Assert.That(run.Errors, Does.Contain("kitten: kernel functions at the addresses in the NMI reports:"));
+        Assert.That(run.Errors, Does.Match(@"0xffffffff8[0-9a-f]{7} cpu_enable_interrupts_and_halt"), run.ToString());
+    }
+
+    // The strace word: one line per system call with its first arguments, result and time in ticks.
+    [Test]
+    public void StraceShowsEachCallWithItsResultAndTime()
+    {
+        var run = KittenCommand.Boot("--timeout", "120", "strace", "--exec", "/bin/cat", "/etc/hostname");
+        Assert.That(run.ExitCode, Is.EqualTo(0), run.ToString());
+        var calls = Regex.Matches(run.Output, @"^strace: 1 (\w+)\((0x[0-9a-f]+(, )?)+\) = (-?\d+) <(\d+) ticks>\r?$", RegexOptions.Multiline);
+        var names = calls.Select(m => m.Groups[1].Value).ToList();
+        // busybox cat: openat the file, then sendfile from it to standard output.
+        Assert.That(names, Does.Contain("openat").And.Contain("sendfile"), run.ToString());
+        var copy = calls.First(m => m.Groups[1].Value == "sendfile");
+        Assert.That(long.Parse(copy.Groups[4].Value), Is.EqualTo("kitten\n".Length), "sendfile's result: the bytes of /etc/hostname");
+        Assert.That(calls.Select(m => ulong.Parse(m.Groups[5].Value)), Has.All.GreaterThan(0UL), "every call took some time");
     }
 
     [Test]
