@@ -24,13 +24,7 @@ internal sealed unsafe class KernelProcSource : ProcSource
     // The start time stamp, never 0 (a TSC reading taken after boot).
     private static ulong IdentityOf(Process process) => process.StartTsc | 1;
 
-    public override int NextPid(int pid)
-    {
-        for (int candidate = pid + 1; candidate < ProcessTable.MaxPid; candidate++)
-            if (ProcessTable.Find(candidate) != null)
-                return candidate;
-        return 0;
-    }
+    public override int NextPid(int pid) => ProcessTable.NextPid(pid);
 
     public override int NextThread(int pid, ulong identity, int tid)
     {

@@ -28,16 +28,18 @@ internal static unsafe class SystemFacts
             if (mount.Type == "tmpfs")
                 info.ShmemBytes += mount.UsedBytes;
         }
-        bool tree = ProcessTable.LockTree();
-        for (int pid = 1; pid < ProcessTable.MaxPid; pid++)
-        {
-            ProcessMemory memory = ProcessTable.Find(pid)?.Memory;
-            if (memory != null)
-                info.AnonymousBytes += memory.CommittedBytes;
-        }
-        ProcessTable.UnlockTree(tree);
-        info.CommittedBytes = info.AnonymousBytes;
+        ulong committed = 0;
+        ProcessTable.ForEach(&AddCommittedBytes, &committed);
+        info.AnonymousBytes = committed;
+        info.CommittedBytes = committed;
         MeminfoFormat.Write(in info, output);
+    }
+
+    private static void AddCommittedBytes(Process process, void* sum)
+    {
+        ProcessMemory memory = process.Memory;
+        if (memory != null)
+            *(ulong*)sum += memory.CommittedBytes;
     }
 
     public static void Cpuinfo(TextBuilder output)
@@ -168,27 +170,30 @@ internal static unsafe class SystemFacts
     // Threads running or ready to run; `all` gets every thread of a live process.
     private static int CountProcesses(out int all)
     {
-        int running = 0;
-        all = 0;
-        bool tree = ProcessTable.LockTree();
-        for (int pid = 1; pid < ProcessTable.MaxPid; pid++)
+        var counts = new ThreadCounts();
+        ProcessTable.ForEach(&CountThreads, &counts);
+        all = counts.All;
+        return counts.Running;
+    }
+
+    private struct ThreadCounts
+    {
+        public int Running, All;
+    }
+
+    private static void CountThreads(Process process, void* argument)
+    {
+        var counts = (ThreadCounts*)argument;
+        if (process.State == ProcessState.Zombie)
+            return;
+        bool threads = process.ThreadLock.Acquire();
+        for (Thread* thread = process.FirstThread; thread != null; thread = thread->GroupNext)
         {
-            Process process = ProcessTable.Find(pid);
-            if (process == null)
-                continue;
-            if (process.State == ProcessState.Zombie)
-                continue;
-            bool threads = process.ThreadLock.Acquire();
-            for (Thread* thread = process.FirstThread; thread != null; thread = thread->GroupNext)
-            {
-                all++;
-                if (thread->State == ThreadState.Running || thread->State == ThreadState.Ready)
-                    running++;
-            }
-            process.ThreadLock.Release(threads);
+            counts->All++;
+            if (thread->State == ThreadState.Running || thread->State == ThreadState.Ready)
+                counts->Running++;
         }
-        ProcessTable.UnlockTree(tree);
-        return running;
+        process.ThreadLock.Release(threads);
     }
 
     public static void Version(TextBuilder output)
