@@ -43,6 +43,7 @@ internal unsafe struct Endpoint
         {
             IpcWaits.Leave(receiver);
             MessageTransfer.Deliver(sender, sender->Registers, receiver, receiver->Registers, badge, call ? MessageInfo.CallFlag : 0);
+            receiver->Registers->Rdx = (ulong)(uint)sender->Process->Pid; // who sent it (README: RECEIVE)
             receiver->Completed = true;
             if (call)
                 HeldCalls.Take(receiver, sender);
@@ -79,6 +80,7 @@ internal unsafe struct Endpoint
             ulong badge = sender->SendBadge;
             IpcWaits.Leave(sender);
             MessageTransfer.Deliver(sender, sender->Registers, receiver, receiver->Registers, badge, call ? MessageInfo.CallFlag : 0);
+            receiver->Registers->Rdx = (ulong)(uint)sender->Process->Pid; // who sent it (README: RECEIVE)
             if (call)
                 HeldCalls.Take(receiver, sender);
             else

@@ -63,6 +63,7 @@ internal static unsafe class IpcKernel
             if (p != null)
             {
                 p->Process = process.Handle;
+                p->Pid = process.Pid;
                 process.Ipc = p;
             }
         }

@@ -12,6 +12,7 @@ internal unsafe struct ProcessIpc
     public HandleTable Handles;
     public ThreadIpc* HeldCalls;   // callers, linked through ServerNext/ServerPrevious
     public nint Process;           // the Process this belongs to (opaque here)
+    public int Pid;                // its process ID, which receivers of its messages learn (RDX)
     public bool TornDown;          // exit or exec closed everything; no new handles
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -101,16 +101,19 @@ static inline uint32_t kitten_ipc_info_length(uint64_t info) { return (uint32_t)
 
 /* ---- messages ------------------------------------------------------------------------------------ */
 
-/* A message as the wrappers below carry it: info word, badge (set by receive), the message words. */
+/* A message as the wrappers below carry it: info word, badge (set by receive), the message words, and
+ * the sender's process ID (set by receive and reply_receive). */
 struct kitten_ipc_msg {
     uint64_t info;
     uint64_t badge;
     uint64_t w[KITTEN_IPC_WORDS];
+    uint64_t sender_pid;
 };
 
 /*
  * The one register convention of the message-carrying calls: in RAX number, RDI handle, RSI info, RDX
- * timeout, RBX buffer, R10 capacity, MR0..MR5; out RAX result, RDI badge, RSI info, MR0..MR5.
+ * timeout, RBX buffer, R10 capacity, MR0..MR5; out RAX result, RDI badge, RSI info, MR0..MR5, and for a
+ * receive RDX the sender's PID.
  */
 static inline long kitten_ipc_message_call(long number, long handle, struct kitten_ipc_msg *m, uint64_t timeout,
                                            void *buffer, uint64_t capacity)
@@ -123,14 +126,15 @@ static inline long kitten_ipc_message_call(long number, long handle, struct kitt
     register uint64_t r13 __asm__("r13") = m->w[3];
     register uint64_t r14 __asm__("r14") = m->w[4];
     register uint64_t r15 __asm__("r15") = m->w[5];
-    uint64_t rdi = (uint64_t)handle, rsi = m->info;
+    uint64_t rdi = (uint64_t)handle, rsi = m->info, rdx = timeout;
     __asm__ volatile("syscall"
-                     : "=a"(result), "+D"(rdi), "+S"(rsi), "+r"(r8), "+r"(r9), "+r"(r12), "+r"(r13), "+r"(r14),
-                       "+r"(r15)
-                     : "a"(number), "d"(timeout), "b"(buffer), "r"(r10)
+                     : "=a"(result), "+D"(rdi), "+S"(rsi), "+d"(rdx), "+r"(r8), "+r"(r9), "+r"(r12), "+r"(r13),
+                       "+r"(r14), "+r"(r15)
+                     : "a"(number), "b"(buffer), "r"(r10)
                      : "rcx", "r11", "memory");
     m->info = rsi;
     m->badge = rdi;
+    m->sender_pid = number == KITTEN_IPC_RECEIVE || number == KITTEN_IPC_REPLY_RECEIVE ? rdx : 0;
     m->w[0] = r8;
     m->w[1] = r9;
     m->w[2] = r12;

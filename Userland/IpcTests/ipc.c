@@ -91,6 +91,60 @@ IPC_CASE(call_reply_six_words)
     CHECK_CHILD_OK(pid);
 }
 
+/* A receiver learns which process sent each message (RDX, sender_pid), whichever side came first: here
+ * the server waits before the call comes, then a client's call waits before the server receives. */
+static void pid_echo_server(const char *name)
+{
+    long ep = serve(name);
+    CHILD_CHECK(ep > 0, "serve %s: %s", name, kt_res(ep));
+    struct kitten_ipc_msg m = {0};
+    long r = kitten_ipc_receive((int)ep, &m, KITTEN_IPC_FOREVER, NULL, 0);
+    CHILD_CHECK(r == 0, "receive: %s", kt_res(r));
+    struct kitten_ipc_msg reply = {.info = kitten_ipc_info(1, 0, 0), .w = {m.sender_pid}};
+    r = kitten_ipc_reply(0, &reply, NULL);
+    CHILD_CHECK(r == 0, "reply: %s", kt_res(r));
+    _exit(0);
+}
+
+static void pid_calling_client(const char *name)
+{
+    long ep = lookup(name, LOOKUP_WAIT);
+    CHILD_CHECK(ep > 0, "lookup %s: %s", name, kt_res(ep));
+    struct kitten_ipc_msg m = msg(1, 7, 0, 0, 0);
+    long r = kitten_ipc_call((int)ep, &m, KITTEN_IPC_FOREVER, NULL, 0);
+    CHILD_CHECK(r == 0, "call: %s", kt_res(r));
+    _exit(0);
+}
+
+IPC_CASE(receiver_learns_the_senders_pid)
+{
+    pid_t server = kt_fork();
+    if (server == 0)
+        pid_echo_server("t.pid");
+    long ep = lookup("t.pid", LOOKUP_WAIT);
+    KT_CHECK(ep > 0, "lookup t.pid: %s", kt_res(ep));
+    struct kitten_ipc_msg m = msg(1, 1, 0, 0, 0);
+    KT_CHECK_RES(kitten_ipc_call((int)ep, &m, KITTEN_IPC_FOREVER, NULL, 0), 0);
+    KT_CHECK(m.w[0] == (uint64_t)getpid(), "the server saw pid %lu, the caller is %ld", (unsigned long)m.w[0],
+             (long)getpid());
+    CHECK_CHILD_OK(server);
+
+    long mine = serve("t.pid2");
+    KT_CHECK(mine > 0, "serve t.pid2: %s", kt_res(mine));
+    pid_t client = kt_fork();
+    if (client == 0)
+        pid_calling_client("t.pid2");
+    struct timespec pause = {0, 20 * 1000 * 1000}; /* the client's call is most likely queued by now */
+    nanosleep(&pause, NULL);
+    struct kitten_ipc_msg in = {0};
+    KT_CHECK_RES(kitten_ipc_receive((int)mine, &in, LOOKUP_WAIT, NULL, 0), 0);
+    KT_CHECK(in.sender_pid == (uint64_t)client, "received from pid %lu, the client is %ld",
+             (unsigned long)in.sender_pid, (long)client);
+    struct kitten_ipc_msg reply = {.info = kitten_ipc_info(0, 0, 0)};
+    KT_CHECK_RES(kitten_ipc_reply(0, &reply, NULL), 0);
+    CHECK_CHILD_OK(client);
+}
+
 /* The server on another CPU: the message goes by a wake-up (IPI), not a direct switch. */
 IPC_CASE(call_reply_across_cpus)
 {
@@ -870,6 +924,7 @@ static const struct kt_case cases[] = {
     KT_CASE(call_reply_zero_words),
     KT_CASE(call_reply_four_words),
     KT_CASE(call_reply_six_words),
+    KT_CASE(receiver_learns_the_senders_pid),
     KT_CASE(call_reply_across_cpus),
     KT_CASE(send_one_way),
     KT_CASE(long_message_copy),
