@@ -32,8 +32,8 @@ internal static unsafe class Panic
 
     // Words near the top of the stack (kernel stacks live in the direct map, so reading 2 KiB past one
     // stays in mapped memory) that point into the kernel's image (linked at 0xffffffff80000000,
-    // Kernel/Boot/linker.ld): most are return addresses, which name the calls that led here (look them up
-    // with `addr2line -e Kernel/out/kitten.elf`).
+    // Kernel/Boot/linker.ld): most are return addresses, which name the calls that led here (the nearest
+    // symbol at or below each in `nm -n Kernel/out/kitten.elf`; Build/boot.sh names them for NMI reports).
     internal static void WriteLikelyReturnAddresses(ulong rsp)
     {
         if (rsp < 0xFFFF800000000000)

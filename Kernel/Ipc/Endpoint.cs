@@ -27,6 +27,15 @@ internal unsafe struct Endpoint
         return (Endpoint*)IpcObject.Allocate((ulong)sizeof(Endpoint), IpcObjectType.Endpoint, owner);
     }
 
+    // A message, with the receive's results: the badge and call flag, and in RDX the sender's PID (README:
+    // RECEIVE). A reply goes by MessageTransfer.Deliver alone: its receiver knows whom it called.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void DeliverToReceiver(ThreadIpc* sender, ThreadIpc* receiver, ulong badge, bool call)
+    {
+        MessageTransfer.Deliver(sender, sender->Registers, receiver, receiver->Registers, badge, call ? MessageInfo.CallFlag : 0);
+        receiver->Registers->Rdx = (ulong)(uint)sender->Process->Pid;
+    }
+
     // A sender (its message in its Registers, its parts captured) meets the endpoint. On Delivered, returns
     // the receiver, which has its result (not yet woken: the caller switches to it or wakes it); for a call
     // the receiver now holds the call and the sender waits for the reply.
@@ -42,8 +51,7 @@ internal unsafe struct Endpoint
         if (receiver != null)
         {
             IpcWaits.Leave(receiver);
-            MessageTransfer.Deliver(sender, sender->Registers, receiver, receiver->Registers, badge, call ? MessageInfo.CallFlag : 0);
-            receiver->Registers->Rdx = (ulong)(uint)sender->Process->Pid; // who sent it (README: RECEIVE)
+            DeliverToReceiver(sender, receiver, badge, call);
             receiver->Completed = true;
             if (call)
                 HeldCalls.Take(receiver, sender);
@@ -79,8 +87,7 @@ internal unsafe struct Endpoint
             bool call = sender->Wait == IpcWait.Call;
             ulong badge = sender->SendBadge;
             IpcWaits.Leave(sender);
-            MessageTransfer.Deliver(sender, sender->Registers, receiver, receiver->Registers, badge, call ? MessageInfo.CallFlag : 0);
-            receiver->Registers->Rdx = (ulong)(uint)sender->Process->Pid; // who sent it (README: RECEIVE)
+            DeliverToReceiver(sender, receiver, badge, call);
             if (call)
                 HeldCalls.Take(receiver, sender);
             else
