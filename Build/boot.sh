@@ -41,7 +41,14 @@ make_boot_config_disk() {
     local cfg
     cfg="$(mktemp)"
     local words="${KERNEL_WORDS[*]+"${KERNEL_WORDS[*]}"}"
-    printf 'set timeout=0\nset default=0\nset kitten_args="%s"\n' "$words" >"$cfg"
+    # The services module is loaded only for boots that start services (Kernel/Boot/BootServices.cs):
+    # the word `services` or a service choice such as memory=paged.
+    local services="" word
+    for word in "${KERNEL_WORDS[@]+"${KERNEL_WORDS[@]}"}"; do
+        [ "$word" = "--" ] && break
+        case "$word" in services|memory=*) services="services" ;; esac
+    done
+    printf 'set timeout=0\nset default=0\nset kitten_args="%s"\nset kitten_services="%s"\n' "$words" "$services" >"$cfg"
     rm -f "$disk"
     # A fixed volume serial number, so that every boot reads the same bytes.
     mformat -C -f 1440 -N 4b495454 -i "$disk" :: >/dev/null

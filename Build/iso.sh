@@ -1,6 +1,11 @@
 # Builds Iso/out/kitten.iso: GRUB (BIOS and UEFI) with the kernel and its initial file system, a cpio
 # archive loaded as a Multiboot2 module. `--add HOST:PATH` puts a host file at PATH in that file system.
+# The services (Services/, published by Build/services.sh) travel in a second module, services.cpio,
+# holding /services/NAME/NAME and NAME.manifest; GRUB loads it for the entries that start services.
 # The image is only rebuilt when one of its inputs changed.
+
+# shellcheck source=Build/services.sh
+source "$KITTEN_ROOT/Build/services.sh"
 
 ISO_TREE="$ISO_OUT/tree"
 INITRD_ROOT="$ISO_OUT/initrd-root"
@@ -53,12 +58,30 @@ build_initrd() {
         cpio -o -H newc --reproducible --quiet) >"$ISO_OUT/initrd.cpio.new"
 }
 
+# The services module: each published service's program and manifest under /services/NAME/.
+build_services_archive() {
+    build_services
+    local root="$ISO_OUT/services-root" name folder
+    rm -rf "$root"
+    mkdir -p "$root/services"
+    while read -r name folder; do
+        mkdir -p "$root/services/$name"
+        cp -a "$SERVICES_OUT/$name/$name" "$SERVICES_OUT/$name/$name.manifest" "$root/services/$name/"
+    done < <(service_list)
+    (cd "$root" && find . -mindepth 1 | LC_ALL=C sort | \
+        cpio -o -H newc --reproducible --quiet) >"$ISO_OUT/services.cpio.new"
+    rm -rf "$root"
+}
+
 build_iso() {
     mkdir -p "$ISO_TREE/boot/grub"
     build_initrd
-    local changed=0
-    cmp -s "$ISO_OUT/initrd.cpio.new" "$ISO_TREE/boot/initrd.cpio" || { mv "$ISO_OUT/initrd.cpio.new" "$ISO_TREE/boot/initrd.cpio"; changed=1; }
-    rm -f "$ISO_OUT/initrd.cpio.new"
+    build_services_archive
+    local changed=0 archive
+    for archive in initrd services; do
+        cmp -s "$ISO_OUT/$archive.cpio.new" "$ISO_TREE/boot/$archive.cpio" || { mv "$ISO_OUT/$archive.cpio.new" "$ISO_TREE/boot/$archive.cpio"; changed=1; }
+        rm -f "$ISO_OUT/$archive.cpio.new"
+    done
     cmp -s "$KERNEL_ELF" "$ISO_TREE/boot/kitten.elf" || { cp "$KERNEL_ELF" "$ISO_TREE/boot/kitten.elf"; changed=1; }
     cmp -s "$KITTEN_ROOT/Iso/grub.cfg" "$ISO_TREE/boot/grub/grub.cfg" || { cp "$KITTEN_ROOT/Iso/grub.cfg" "$ISO_TREE/boot/grub/grub.cfg"; changed=1; }
     if [ $changed -eq 1 ] || [ ! -f "$KITTEN_ISO" ]; then

@@ -37,6 +37,21 @@ internal readonly ref struct CommandLine
         return false;
     }
 
+    public bool TryGetValue(ReadOnlySpan<byte> key, out ReadOnlySpan<byte> value)
+    {
+        int position = 0;
+        while (NextWord(_text, ref position, out ReadOnlySpan<byte> current))
+        {
+            if (current.Length > key.Length && current[key.Length] == (byte)'=' && SameBytes(current.Slice(0, key.Length), key))
+            {
+                value = current.Slice(key.Length + 1);
+                return true;
+            }
+        }
+        value = default;
+        return false;
+    }
+
     public int WordCount
     {
         get
@@ -61,6 +76,16 @@ internal readonly ref struct CommandLine
     }
 
     private static bool IsSpace(byte c) => c == (byte)' ' || c == (byte)'\t' || c == (byte)'\n' || c == (byte)'\r';
+
+    private static bool SameBytes(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b)
+    {
+        if (a.Length != b.Length)
+            return false;
+        for (int i = 0; i < a.Length; i++)
+            if (a[i] != b[i])
+                return false;
+        return true;
+    }
 
     public static bool Equals(ReadOnlySpan<byte> text, string value)
     {

@@ -137,6 +137,8 @@ internal static unsafe class KernelMain
         }
 
         LinuxAbi.SyscallDispatcher.Tracing = commandLine.HasWord("strace");
+        if (BootServices.Wanted(commandLine) && !BootServices.Start(commandLine))
+            Shutdown.PowerOff(ShutdownReason.Panic);
         if (InitProgram.HasProgram(commandLine))
         {
             if (!InitProgram.Start(commandLine))

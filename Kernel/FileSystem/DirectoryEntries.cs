@@ -26,6 +26,10 @@ internal sealed partial class DirectoryNode
 
     public int EntryCount => _count;
 
+    // The entries in the order they were added, for the kernel's own scans (getdents uses cookies).
+    public byte[] NameAt(int index) => _entries[index].Name;
+    public Node NodeAt(int index) => _entries[index].Node;
+
     private int IndexOf(ReadOnlySpan<byte> name)
     {
         uint hash = Bytes.Hash(name);

@@ -33,32 +33,44 @@ internal static unsafe class InitialFileSystem
         delegate*<ReadOnlySpan<byte>, string, void> onRefused)
     {
         report = default;
-        var fileSystem = new FileSystemInstance("rootfs", deviceNumber, 0, long.MaxValue, 0x1ED /* 0755 */);
-        var hardLinks = new HardLinkTable();
-        if (archive != null)
-        {
-            var reader = new CpioArchive(archive, length);
-            string error;
-            while (reader.Next(out CpioEntry entry, out error))
-            {
-                string refusal = Place(fileSystem, ref entry, ref report, hardLinks);
-                if (refusal == null)
-                    continue;
-                var name = new ReadOnlySpan<byte>(entry.Name, entry.NameLength);
-                if (report.Refused++ == 0)
-                {
-                    report.FirstRefusal = refusal;
-                    report.FirstRefusedName = Bytes.ToArray(name);
-                }
-                if (onRefused != null)
-                    onRefused(name, refusal);
-            }
-            // Next returns false with a reason for a malformed archive, without one at the end.
-            report.ArchiveError = error;
-        }
-        hardLinks.Release();
+        FileSystemInstance fileSystem = Create(deviceNumber);
+        Unpack(fileSystem, archive, length, ref report, onRefused);
         fileSystem.ReadOnly = true;
         return fileSystem;
+    }
+
+    // An empty tree for Unpack to fill (the caller makes it read-only when the last archive is in).
+    public static FileSystemInstance Create(ulong deviceNumber)
+        => new FileSystemInstance("rootfs", deviceNumber, 0, long.MaxValue, 0x1ED /* 0755 */);
+
+    // Applies one archive's entries on top of what the tree holds, as Linux applies each archive of a
+    // concatenated initramfs in turn. Counts go into `report`; an archive error stops this archive only.
+    public static void Unpack(FileSystemInstance fileSystem, byte* archive, ulong length, ref InitialFileSystemReport report,
+        delegate*<ReadOnlySpan<byte>, string, void> onRefused)
+    {
+        if (archive == null)
+            return;
+        var hardLinks = new HardLinkTable();
+        var reader = new CpioArchive(archive, length);
+        string error;
+        while (reader.Next(out CpioEntry entry, out error))
+        {
+            string refusal = Place(fileSystem, ref entry, ref report, hardLinks);
+            if (refusal == null)
+                continue;
+            var name = new ReadOnlySpan<byte>(entry.Name, entry.NameLength);
+            if (report.Refused++ == 0)
+            {
+                report.FirstRefusal = refusal;
+                report.FirstRefusedName = Bytes.ToArray(name);
+            }
+            if (onRefused != null)
+                onRefused(name, refusal);
+        }
+        // Next returns false with a reason for a malformed archive, without one at the end.
+        if (error != null)
+            report.ArchiveError = error;
+        hardLinks.Release();
     }
 
     // Puts one entry in the tree; null, or why it was refused.

@@ -1,6 +1,8 @@
 // The initial file system: the cpio archive GRUB loads as the boot module named "initrd" (`./kitten iso
-// --add HOST:PATH` puts files in it). The kernel lists it at boot; CreateNamespace turns it into the
-// read-only "/" with a tmpfs on /tmp, for user space.
+// --add HOST:PATH` puts files in it), then every boot module named "services" (archives holding
+// /services/NAME/NAME and its manifest: Build/iso.sh, Services/README.md), applied in that order so that a
+// services module can add or replace a service without rebuilding the initrd. The kernel lists them at
+// boot; CreateNamespace turns them into the read-only "/" with a tmpfs on /tmp, for user space.
 using Kitten.Kernel.Boot;
 using Kitten.Kernel.Memory;
 
@@ -11,25 +13,44 @@ internal static unsafe class InitialFiles
     public static byte* Archive { get; private set; }
     public static ulong ArchiveLength { get; private set; }
     public static int FileCount { get; private set; }
+    public static int ServiceModuleCount { get; private set; }
+
+    private const int MaxServiceModules = 8;
+    private static BootModule[] s_serviceModules;
 
     public static void Load()
     {
+        s_serviceModules = new BootModule[MaxServiceModules];
         for (int i = 0; i < BootInfo.Modules.Length; i++)
         {
             BootModule module = BootInfo.Modules[i];
-            if (module.CommandLine != null && IsName(module.CommandLine, "initrd"))
+            if (module.CommandLine == null)
+                continue;
+            if (IsName(module.CommandLine, "initrd"))
             {
                 Archive = (byte*)PhysicalMemory.ToVirtual(module.Start);
                 ArchiveLength = module.End - module.Start;
             }
+            else if (IsName(module.CommandLine, "services"))
+            {
+                if (ServiceModuleCount < MaxServiceModules)
+                    s_serviceModules[ServiceModuleCount++] = module;
+                else
+                    Console.WriteLine($"services: module {i} ignored: more than {MaxServiceModules} services modules");
+            }
         }
         if (Archive == null)
-        {
             Console.WriteLine("initrd: none (no boot module named initrd)");
-            return;
-        }
+        else
+            FileCount = Count("initrd", Archive, ArchiveLength);
+        for (int i = 0; i < ServiceModuleCount; i++)
+            Count("services", (byte*)PhysicalMemory.ToVirtual(s_serviceModules[i].Start), s_serviceModules[i].End - s_serviceModules[i].Start);
+    }
 
-        var archive = new CpioArchive(Archive, ArchiveLength);
+    // Prints what an archive holds; returns its number of files.
+    private static int Count(string what, byte* start, ulong length)
+    {
+        var archive = new CpioArchive(start, length);
         int files = 0, directories = 0;
         ulong bytes = 0;
         while (archive.Next(out CpioEntry entry, out _))
@@ -42,8 +63,8 @@ internal static unsafe class InitialFiles
             files++;
             bytes += entry.Size;
         }
-        FileCount = files;
-        Console.WriteLine($"initrd: {files} files, {directories} directories, {bytes} bytes");
+        Console.WriteLine($"{what}: {files} files, {directories} directories, {bytes} bytes");
+        return files;
     }
 
     // The data of the regular file at an absolute path, following symbolic links in the archive. (The
@@ -105,8 +126,16 @@ internal static unsafe class InitialFiles
     // (the directory is made if the archive has none). Refused archive entries are printed, one a line.
     public static FileSystemNamespace CreateNamespace(ulong tmpCapacity, long tmpNodes, out InitialFileSystemReport report)
     {
-        FileSystemInstance root = InitialFileSystem.Build(Archive, ArchiveLength, DeviceNumber.Make(0, 1),
-            out report, &PrintRefusal);
+        report = default;
+        FileSystemInstance root = InitialFileSystem.Create(DeviceNumber.Make(0, 1));
+        InitialFileSystem.Unpack(root, Archive, ArchiveLength, ref report, &PrintRefusal);
+        for (int i = 0; i < ServiceModuleCount; i++)
+        {
+            BootModule module = s_serviceModules[i];
+            InitialFileSystem.Unpack(root, (byte*)PhysicalMemory.ToVirtual(module.Start), module.End - module.Start,
+                ref report, &PrintRefusal);
+        }
+        root.ReadOnly = true;
         if (report.ArchiveError != null)
             Console.WriteLine($"initrd: unpacking stopped at a bad entry: {report.ArchiveError}");
         var space = new FileSystemNamespace(root);

@@ -21,11 +21,21 @@ internal static unsafe class ProcessLifecycle
     {
         s_freeAtInit = PhysicalMemoryManager.FreeBytes;
         s_heapAllocationsAtInit = KernelHeap.AllocationCount;
+        return StartFromKernel(path, arguments, environment, asInit: true) != null;
+    }
+
+    // A process the kernel starts itself, with no parent: the first program (PID 1, `asInit`), or the
+    // supervisor of the boot services (Kernel/Boot/BootServices.cs). The console is its stdin, stdout and
+    // stderr, "/" its working directory. Null, with the reason printed, if the program cannot run.
+    public static Process StartFromKernel(ReadOnlySpan<byte> path, ReadOnlySpan<ByteString> arguments,
+        ReadOnlySpan<ByteString> environment, bool asInit)
+    {
+        string role = asInit ? "init" : "kitten";
         int status = ExecutableFile.Open(Vfs.Namespace.Root, path, out ExecutableFile executable);
         if (status != 0)
         {
-            Console.WriteLine($"init: {path}: cannot run it: error {-status}");
-            return false;
+            Console.WriteLine($"{role}: {path}: cannot run it: error {-status}");
+            return null;
         }
         LoadedProgram program;
         string reason;
@@ -37,11 +47,10 @@ internal static unsafe class ProcessLifecycle
         executable.Dispose();
         if (status != 0)
         {
-            Console.WriteLine($"init: {path}: cannot run it: {reason}");
-            return false;
+            Console.WriteLine($"{role}: {path}: cannot run it: {reason}");
+            return null;
         }
         var process = new Process { Memory = program.Memory, Cpu = 0, StartTsc = Cpu.ReadTsc(), Files = new FileTable() };
-        // stdin, stdout, stderr: the console.
         for (int fd = 0; fd < 3; fd++)
             process.Files.Add(Vfs.OpenConsole(), closeOnExec: false);
         bool interrupts = Vfs.Lock.Acquire();
@@ -49,17 +58,25 @@ internal static unsafe class ProcessLifecycle
         process.Cwd.Open();
         Vfs.Lock.Release(interrupts);
         process.SetName(path);
-        ProcessTable.Add(process, null);
+        if (!(asInit ? ProcessTable.AddInit(process) : ProcessTable.Add(process, null)))
+        {
+            Console.WriteLine($"{role}: {path}: no process ID free");
+            process.Files.Dispose();
+            ReleaseCwd(process);
+            program.Memory.Destroy();
+            return null;
+        }
         process.ProcessGroup = process.Session = process.Pid;
-        Devices.SerialTerminal.ForegroundGroup = process.ProcessGroup;
+        if (asInit)
+            Devices.SerialTerminal.ForegroundGroup = process.ProcessGroup;
         Thread* thread = UserThreads.Create(process, process.Cpu);
         thread->SyscallNumber = -1;
         thread->Tid = process.Pid;
         ThreadGroup.Join(process, thread);
         UserThreads.ResetContext(&thread->SavedContext, program.Entry, program.StackPointer);
-        Console.WriteLine($"init: started {path} as pid {process.Pid}");
+        Console.WriteLine($"{role}: started {path} as pid {process.Pid}");
         UserThreads.Start(thread);
-        return true;
+        return process;
     }
 
     // fork(2) and vfork(2): the child gets a copy of everything (an eager copy of the memory), returns 0.

@@ -46,6 +46,32 @@ internal static class ProcessTable
         return 0;
     }
 
+    // Keeps PID 1 for the first program while the kernel starts the boot services before it.
+    public static void KeepPidOneForInit()
+    {
+        bool interrupts = s_lock.Acquire();
+        if (s_nextPid == 1)
+            s_nextPid = 2;
+        s_lock.Release(interrupts);
+    }
+
+    // Adds the first program as PID 1 (kept for it by KeepPidOneForInit, or simply the first number).
+    public static bool AddInit(Process process)
+    {
+        bool interrupts = s_lock.Acquire();
+        bool free = s_byPid[1] == null && s_threadOwner[1] == null;
+        if (free)
+        {
+            if (s_nextPid == 1)
+                s_nextPid = 2;
+            if (s_highestGiven < 1)
+                s_highestGiven = 1;
+            Place(process, null, 1);
+        }
+        s_lock.Release(interrupts);
+        return free;
+    }
+
     // A TID for a new thread of the process; 0 if none is free.
     public static int AddThread(Process process)
     {
@@ -78,21 +104,25 @@ internal static class ProcessTable
         bool interrupts = s_lock.Acquire();
         int pid = NextFree();
         if (pid != 0)
-        {
-            process.Pid = pid;
-            process.Parent = parent;
-            Created++;
-            LastPid = pid;
-            s_byPid[pid] = process;
-            s_count++;
-            if (parent != null)
-            {
-                process.SiblingNext = parent.FirstChild;
-                parent.FirstChild = process;
-            }
-        }
+            Place(process, parent, pid);
         s_lock.Release(interrupts);
         return pid != 0;
+    }
+
+    // Under the lock.
+    private static void Place(Process process, Process parent, int pid)
+    {
+        process.Pid = pid;
+        process.Parent = parent;
+        Created++;
+        LastPid = pid;
+        s_byPid[pid] = process;
+        s_count++;
+        if (parent != null)
+        {
+            process.SiblingNext = parent.FirstChild;
+            parent.FirstChild = process;
+        }
     }
 
     // Held while walking a parent's children (wait4), which other CPUs may change (fork, reparenting).

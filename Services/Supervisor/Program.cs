@@ -54,11 +54,14 @@ while (!stop.IsCancellationRequested)
     {
         case SupervisorLabel.Register:
             {
-                // The host knows the caller's process; the kernel does not say, so the word is taken on trust there.
-                int pid = caller.ProcessId != 0 ? caller.ProcessId : (int)request[0];
+                // Both back ends say which process called (the host from the socket's peer credentials, the
+                // kernel in RDX on receive), so a service cannot register for another.
+                int pid = caller.ProcessId;
                 string? refusal;
-                if (caller.ProcessId != 0 && (ulong)caller.ProcessId != request[0])
-                    refusal = $"process {caller.ProcessId} claims to be {request[0]}";
+                if (pid == 0)
+                    refusal = "the caller's process is unknown";
+                else if ((ulong)pid != request[0])
+                    refusal = $"process {pid} claims to be {request[0]}";
                 else if (services.FirstOrDefault(service => service.ProcessId == pid) is not SupervisedService service)
                     refusal = $"process {pid} is no service of this supervisor";
                 else

@@ -11,7 +11,8 @@ namespace Kitten.Ipc.Kernel;
 //     long kitten_ipc_trap(long number, long handle, struct kitten_ipc_msg *m, u64 timeout, void *buffer, u64 capacity)
 //
 // in: RAX number, RDI handle, RSI m->info, RDX timeout, RBX buffer, R10 capacity, R8, R9, R12..R15 m->w[0..5];
-// out: RAX the result; m->info from RSI, m->badge from RDI, m->w[] from the message registers. The calls
+// out: RAX the result; m->info from RSI, m->badge from RDI, m->w[] from the message registers, m->sender
+// from RDX (the sending process's ID after a receive; otherwise whatever RDX held). The calls
 // that take up to three plain arguments (RDI, RSI, RDX) use it too, with m->info as RSI; their second and
 // third results come back in m->info (RSI) and m->badge (RDI).
 internal static unsafe class IpcTrap
@@ -40,6 +41,7 @@ internal static unsafe class IpcTrap
         0x0F, 0x05,             // syscall
         0x48, 0x89, 0x75, 0x00, // mov [rbp], rsi           info
         0x48, 0x89, 0x7D, 0x08, // mov [rbp + 8], rdi       badge
+        0x48, 0x89, 0x55, 0x40, // mov [rbp + 64], rdx      sender (RECEIVE, REPLY_RECEIVE)
         0x4C, 0x89, 0x45, 0x10, // mov [rbp + 16], r8
         0x4C, 0x89, 0x4D, 0x18, // mov [rbp + 24], r9
         0x4C, 0x89, 0x65, 0x20, // mov [rbp + 32], r12

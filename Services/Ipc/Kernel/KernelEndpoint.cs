@@ -61,7 +61,7 @@ internal sealed unsafe class KernelEndpoint : Endpoint
             }
             _holding = true;
             _heldBadge = message.Badge;
-            caller = new Caller(message.Badge, 0);
+            caller = new Caller(message.Badge, (int)message.Sender);
             if (!MessageCodec.TryDecode(&message, out request, stray, out int strayCount))
             {
                 foreach (long handle in stray[..strayCount])

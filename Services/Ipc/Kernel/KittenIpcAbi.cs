@@ -74,11 +74,13 @@ internal static class KittenIpcAbi
     }
 }
 
-// struct kitten_ipc_msg: the info word, the badge (set by a receive) and the message registers MR0..MR5.
+// struct kitten_ipc_msg: the info word, the badge (set by a receive) and the message registers MR0..MR5;
+// then, this library's own, the sender's process ID (set by a receive; kitten_ipc.h returns it apart).
 [StructLayout(LayoutKind.Sequential)]
 internal unsafe struct KernelMessage
 {
     public ulong Info;
     public ulong Badge;
     public fixed ulong Words[KittenIpcAbi.Words];
+    public ulong Sender;
 }
