@@ -58,16 +58,20 @@ build_initrd() {
         cpio -o -H newc --reproducible --quiet) >"$ISO_OUT/initrd.cpio.new"
 }
 
-# The services module: each published service's program and manifest under /services/NAME/.
+# The services module: each published service's program and manifest under /services/NAME/, and the
+# tools (servicectl) in /sbin.
 build_services_archive() {
     build_services
     local root="$ISO_OUT/services-root" name folder
     rm -rf "$root"
-    mkdir -p "$root/services"
+    mkdir -p "$root/services" "$root/sbin"
     while read -r name folder; do
         mkdir -p "$root/services/$name"
         cp -a "$SERVICES_OUT/$name/$name" "$SERVICES_OUT/$name/$name.manifest" "$root/services/$name/"
     done < <(service_list)
+    while read -r name folder; do
+        cp -a "$SERVICES_OUT/$name/$name" "$root/sbin/"
+    done < <(tool_list)
     (cd "$root" && find . -mindepth 1 | LC_ALL=C sort | \
         cpio -o -H newc --reproducible --quiet) >"$ISO_OUT/services.cpio.new"
     rm -rf "$root"

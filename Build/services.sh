@@ -2,7 +2,8 @@
 # published by `dotnet publish` as a NativeAOT static, non-PIE glibc executable (Services/Executable.props)
 # into Services/out/NAME/: the program NAME, its symbols NAME.dbg and its manifest NAME.manifest, which
 # names the binary relative to itself (so the supervisor can start the service from the manifest alone).
-# The same binaries run on a Linux host (Tests/Services.Tests) and on the kernel.
+# The same binaries run on a Linux host (Tests/Services.Tests) and on the kernel. The tools of
+# Services/Tools (clients such as servicectl) are published the same way into Services/out/NAME/.
 #
 # Publishing one program takes 20 to 40 s of ILC and linking, so a service is published again only when a
 # file of its folder, of a library folder of Services/ (a csproj without a manifest), one of the
@@ -21,6 +22,18 @@ service_list() {
     done < <(find "$SERVICES_SRC" \( -name bin -o -name obj -o -name out \) -prune -o -name '*.manifest' -print | sort)
 }
 
+# Lines "NAME FOLDER": each tool's program name (its AssemblyName) and folder, Services/Tools/FOLDER: client
+# programs of the services (servicectl), published like them but without a manifest.
+tool_list() {
+    local project name
+    for project in "$SERVICES_SRC"/Tools/*/*.csproj; do
+        [ -e "$project" ] || continue
+        name="$(sed -n 's:.*<AssemblyName>\(.*\)</AssemblyName>.*:\1:p' "$project")"
+        [ -n "$name" ] || die "$project: no AssemblyName (the tool's program name)"
+        echo "$name $(dirname "$project")"
+    done
+}
+
 service_path() {
     echo "$SERVICES_OUT/$1/$1"
 }
@@ -32,10 +45,12 @@ service_inputs() {
     for project in "$SERVICES_SRC"/*/*.csproj "$SERVICES_SRC"/*/*/*.csproj; do
         [ -e "$project" ] || continue
         library="$(dirname "$project")"
+        [[ "$library" == "$SERVICES_SRC/Tools/"* ]] && continue
         compgen -G "$library/*.manifest" >/dev/null && continue
         find "$library" \( -name bin -o -name obj \) -prune -o -type f -print
     done
-    echo "$SERVICES_SRC/Directory.Build.props" "$SERVICES_SRC/Executable.props" "$KITTEN_ROOT/Directory.Build.props" "$KITTEN_ROOT/Build/services.sh"
+    echo "$SERVICES_SRC/Directory.Build.props" "$SERVICES_SRC/Executable.props" "$KITTEN_ROOT/Directory.Build.props" "$KITTEN_ROOT/Build/services.sh" \
+        "$KITTEN_ROOT/Userland/CSharp/Common/Tsc.cs"
 }
 
 publish_service() {
@@ -48,7 +63,7 @@ publish_service() {
     local started=$SECONDS
     run_step "dotnet publish $name" dotnet publish "$project" -c Release --nologo -o "$staging"
     [ -x "$staging/$name" ] || die "step failed: dotnet publish of $project left no $staging/$name (AssemblyName must be the manifest's name)"
-    [ -f "$staging/$name.manifest" ] || die "step failed: $project does not publish $name.manifest"
+    [ "$folder" != "${folder#"$SERVICES_SRC/Tools/"}" ] || [ -f "$staging/$name.manifest" ] || die "step failed: $project does not publish $name.manifest"
     rm -f "$staging"/*.pdb
     rm -rf "${SERVICES_OUT:?}/$name"
     mv "$staging" "$SERVICES_OUT/$name"
@@ -61,13 +76,13 @@ build_services() {
     while read -r name folder; do
         mapfile -t inputs < <(service_inputs "$folder")
         if needs_rebuild "$(service_path "$name")" "${inputs[@]}"; then
-            say "publishing service $name (NativeAOT, static)"
+            say "publishing $name (NativeAOT, static)"
             publish_service "$name" "$folder"
         fi
-    done < <(service_list)
-    # A service whose manifest is gone goes too.
+    done < <(service_list; tool_list)
+    # A service whose manifest is gone goes too, and a tool whose project is gone.
     local out names
-    names=" $(service_list | cut -d' ' -f1 | tr '\n' ' ')"
+    names=" $( (service_list; tool_list) | cut -d' ' -f1 | tr '\n' ' ')"
     for out in "$SERVICES_OUT"/*; do
         [ -e "$out" ] || continue
         [[ "$names" == *" $(basename "$out") "* ]] || rm -rf "$out"
@@ -80,5 +95,5 @@ services_main() {
     local name folder
     while read -r name folder; do
         service_path "$name"
-    done < <(service_list)
+    done < <(service_list; tool_list)
 }

@@ -275,7 +275,7 @@ internal static unsafe class ProcessLifecycle
             process.State = ProcessState.Zombie;
             parent.ChildEvents.Lock.Release(interrupts);
             if (sendSignal)
-                Signaling.Send(parent, ChildSignal(process));
+                Signaling.Send(parent, ChildSignal(process.Pid, process.WaitStatus));
             if (reapAtOnce)
                 Reap(process);
             parent.ChildEvents.WakeAll();
@@ -283,12 +283,12 @@ internal static unsafe class ProcessLifecycle
         Threads.Exit();
     }
 
-    private static Kitten.Kernel.Signals.SignalInfo ChildSignal(Process child)
+    // What SIGCHLD and waitid(2) say of a child that ended with this wait status.
+    public static Kitten.Kernel.Signals.SignalInfo ChildSignal(int pid, int status)
     {
-        int status = child.WaitStatus;
         bool killed = (status & 0x7F) != 0;
         int code = killed ? Kitten.Kernel.Signals.SignalCode.ChildKilled : Kitten.Kernel.Signals.SignalCode.ChildExited;
-        return Kitten.Kernel.Signals.SignalInfo.FromChild(code, child.Pid, 0, killed ? status & 0x7F : (status >> 8) & 0xFF, 0, 0);
+        return Kitten.Kernel.Signals.SignalInfo.FromChild(code, pid, 0, killed ? status & 0x7F : (status >> 8) & 0xFF, 0, 0);
     }
 
     private static ulong s_freeAtInit;
@@ -310,8 +310,9 @@ internal static unsafe class ProcessLifecycle
         Shutdown.PowerOff(ShutdownReason.ProgramExited);
     }
 
-    // wait4(2): pid > 0 that child, -1 any child, 0 the caller's group, < -1 group -pid.
-    public static long Wait(int pid, int* status, bool noHang)
+    // wait4(2): pid > 0 that child, -1 any child, 0 the caller's group, < -1 group -pid. With `keep`
+    // (waitid's WNOWAIT) the child stays a zombie, to be waited for again.
+    public static long Wait(int pid, int* status, bool noHang, bool keep = false)
     {
         Process parent = Process.Current;
         bool interrupts = parent.ChildEvents.Lock.Acquire();
@@ -337,7 +338,8 @@ internal static unsafe class ProcessLifecycle
                 parent.ChildEvents.Lock.Release(interrupts);
                 *status = zombie.WaitStatus;
                 int childPid = zombie.Pid;
-                Reap(zombie);
+                if (!keep)
+                    Reap(zombie);
                 return childPid;
             }
             if (!anyMatching)

@@ -459,6 +459,56 @@ static void t_wait4_errors(void)
     KT_CHECK_RES(kt_sys(SYS_wait4, -1, NULL, 0x1000000, NULL), -EINVAL);
 }
 
+/* waitid(2) (.NET's Process class waits this way): the child's end as siginfo, CLD_EXITED with the exit code
+ * or CLD_KILLED with the signal; WNOWAIT leaves the child to be waited for again. */
+static void t_waitid_exited_killed_nowait(void)
+{
+    pid_t pid = kt_fork();
+    KT_CHECK(pid >= 0, "fork: %s", kt_errno());
+    if (pid == 0)
+        _exit(7);
+    siginfo_t si;
+    memset(&si, 0xff, sizeof si);
+    KT_CHECK_RES(kt_sys(SYS_waitid, P_PID, pid, &si, WEXITED | WNOWAIT, NULL), 0);
+    KT_CHECK(si.si_signo == SIGCHLD && si.si_code == CLD_EXITED && si.si_pid == pid && si.si_status == 7,
+             "WNOWAIT: signo %d code %d pid %d status %d", si.si_signo, si.si_code, (int)si.si_pid, si.si_status);
+    memset(&si, 0, sizeof si);
+    KT_CHECK_RES(kt_sys(SYS_waitid, P_ALL, 0, &si, WEXITED, NULL), 0);
+    KT_CHECK(si.si_pid == pid && si.si_status == 7, "second wait: pid %d status %d", (int)si.si_pid, si.si_status);
+    KT_CHECK_RES(kt_sys(SYS_waitid, P_ALL, 0, &si, WEXITED, NULL), -ECHILD);
+
+    int p[2];
+    KT_CHECK_RES(kt_sys(SYS_pipe2, p, 0), 0);
+    pid = kt_fork();
+    KT_CHECK(pid >= 0, "fork: %s", kt_errno());
+    if (pid == 0) {
+        char c;
+        kt_sys(SYS_read, p[0], &c, 1);
+        _exit(0);
+    }
+    memset(&si, 0xff, sizeof si);
+    KT_CHECK_RES(kt_sys(SYS_waitid, P_PID, pid, &si, WEXITED | WNOHANG, NULL), 0);
+    KT_CHECK(si.si_pid == 0 && si.si_signo == 0, "WNOHANG with the child running: pid %d signo %d", (int)si.si_pid,
+             si.si_signo);
+    KT_CHECK_RES(kt_sys(SYS_kill, pid, SIGKILL), 0);
+    KT_CHECK_RES(kt_sys(SYS_waitid, P_PGID, 0, &si, WEXITED, NULL), 0);
+    KT_CHECK(si.si_code == CLD_KILLED && si.si_status == SIGKILL && si.si_pid == pid, "killed: code %d status %d",
+             si.si_code, si.si_status);
+}
+
+/* waitid errors: EINVAL for no WEXITED/WSTOPPED/WCONTINUED, unknown bits, a bad idtype or P_PID 0;
+ * ECHILD with no children. */
+static void t_waitid_errors(void)
+{
+    siginfo_t si;
+    KT_CHECK_RES(kt_sys(SYS_waitid, P_ALL, 0, &si, 0, NULL), -EINVAL);
+    KT_CHECK_RES(kt_sys(SYS_waitid, P_ALL, 0, &si, WEXITED | 0x100, NULL), -EINVAL);
+    KT_CHECK_RES(kt_sys(SYS_waitid, 42, 0, &si, WEXITED, NULL), -EINVAL);
+    KT_CHECK_RES(kt_sys(SYS_waitid, P_PID, 0, &si, WEXITED, NULL), -EINVAL);
+    KT_CHECK_RES(kt_sys(SYS_waitid, P_ALL, 0, &si, WEXITED, NULL), -ECHILD);
+    KT_CHECK_RES(kt_sys(SYS_waitid, P_ALL, 0, &si, WEXITED | WNOHANG, NULL), -ECHILD);
+}
+
 /* A child that has exited stays (a zombie: kill(pid, 0) finds it) until wait4 reaps it; then it is gone
  * (ESRCH). */
 static void t_zombie_until_reaped(void)
@@ -608,6 +658,8 @@ static const struct kt_case cases[] = {
     KT_CASE(wait4_status_encoding),
     KT_CASE(wait4_wnohang),
     KT_CASE(wait4_errors),
+    KT_CASE(waitid_exited_killed_nowait),
+    KT_CASE(waitid_errors),
     KT_CASE(zombie_until_reaped),
     KT_CASE(exit_and_exit_group),
     KT_CASE(kill_probe_and_errors),
