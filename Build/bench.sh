@@ -288,6 +288,25 @@ bench_goal_row() {
     printf '%-26s %14s %14s %9s  %-34s %s\n' "$label" "$kitten" "$linux" "$ratio" "$goal" "$met"
 }
 
+# A service's restart (issue 6): the memory manager is killed (SIGKILL) RESTART_KILLS times by
+# `servicectl restart` (Services/Tools/ServiceCtl), each time 1 s after it last answered, and the ticks
+# from the kill until its replacement answers a ping by name are taken. Kitten only: the figure is the
+# supervisor's, the kernel's process teardown and the .NET start-up of the new process.
+RESTART_KILLS=5
+RESTART_DEFINITION="TSC ticks (instructions under QEMU -icount, 1 CPU) from the SIGKILL of memory-contiguous to a ping of 'memory' answered by its replacement (a fresh look-up, the ping, and one supervisor status call); includes the supervisor's first back-off, 10 ms of virtual time (10,000,000 ticks at the 1 GHz icount clock)"
+bench_restart() {
+    local output median max
+    output="$(./kitten boot --icount --timeout 1800 memory=contiguous --exec /sbin/servicectl restart memory-contiguous memory "$RESTART_KILLS" 2>&1)" \
+        || { printf '%s\n' "$output" >&2; die "bench restart: the Kitten run failed"; }
+    output="$(printf '%s\n' "$output" | tr -d '\r')"
+    printf '%s\n' "$output" | grep -a "^restart " >&2 || true
+    median="$(printf '%s\n' "$output" | grep -a "^restart: " | grep -o "median [0-9]*" | cut -d' ' -f2)" || true
+    max="$(printf '%s\n' "$output" | grep -a "^restart: " | grep -o "max [0-9]*" | cut -d' ' -f2)" || true
+    [ -n "$median" ] && [ -n "$max" ] || { printf '%s\n' "$output" >&2; die "bench restart: no 'restart:' summary line"; }
+    write_bench_json restart "kitten_median=$median" "kitten_max=$max" "kills=$RESTART_KILLS" "definition=$RESTART_DEFINITION"
+    echo "bench restart: kitten_median=$median kitten_max=$max kills=$RESTART_KILLS"
+}
+
 # Every comparison with Linux, then one table: each figure of both kernels, their ratio (Linux/Kitten)
 # and the goal (issue 5's, and issue 6's for IPC). A benchmark that fails shows as "failed" and the others still run.
 bench_all() {
@@ -328,10 +347,12 @@ bench_main() {
         detour) bench_detour ;;
         memory) bench_memory ;;
         syscall) with_build_lock linux_prepare; bench_syscall "$@" ;;
+        restart) [ $# -eq 0 ] || die "bench restart: unexpected argument '$1'"
+            bench_restart ;;
         spawn|noise|csharp|ipc|all)
             [ $# -eq 0 ] || die "bench $name: unexpected argument '$1'"
             with_build_lock linux_prepare; "bench_$name" ;;
-        "") die "bench: name a benchmark (boot, detour, memory, syscall, spawn, noise, csharp, ipc, all)" ;;
-        *) die "bench: unknown benchmark '$name' (known: boot, detour, memory, syscall, spawn, noise, csharp, ipc, all)" ;;
+        "") die "bench: name a benchmark (boot, detour, memory, syscall, spawn, noise, csharp, ipc, restart, all)" ;;
+        *) die "bench: unknown benchmark '$name' (known: boot, detour, memory, syscall, spawn, noise, csharp, ipc, restart, all)" ;;
     esac
 }
