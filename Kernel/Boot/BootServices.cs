@@ -13,9 +13,10 @@ using Kitten.Kernel.Processes;
 
 namespace Kitten.Kernel.Boot;
 
-internal static unsafe class BootServices
+internal static unsafe partial class BootServices
 {
     private const int MaxServices = 16;
+    private const int EnvironmentCount = 2;
     // Long enough for two .NET programs to start under TCG on a loaded machine.
     private const ulong DefaultWaitSeconds = 60;
 
@@ -46,21 +47,20 @@ internal static unsafe class BootServices
         }
 
         // argv: the supervisor, then one manifest path per service chosen.
-        var arguments = stackalloc ByteString[MaxServices + 1];
+        // Kept for the supervisor's restarts (BootServices.Keeper.cs).
+        var arguments = (ByteString*)Memory.KernelHeap.AllocateZeroed((ulong)((MaxServices + 1) * sizeof(ByteString)));
         int count = 0;
         arguments[count++] = Join("/services/supervisor/supervisor"u8, default);
         for (int i = 0; i < names.Length; i++)
             if (chosen[i])
                 arguments[count++] = ManifestPath(names[i]);
-        var environment = stackalloc ByteString[2];
+        var environment = (ByteString*)Memory.KernelHeap.AllocateZeroed((ulong)(EnvironmentCount * sizeof(ByteString)));
         environment[0] = Join("HOME=/"u8, default);
         environment[1] = Join("PATH=/bin:/sbin:/usr/bin:/usr/sbin"u8, default);
 
         ProcessTable.KeepPidOneForInit();
         ulong started = Cpu.ReadTsc();
-        Process supervisor = ProcessLifecycle.StartFromKernel(new ReadOnlySpan<byte>(arguments[0].Bytes, arguments[0].Length),
-            new ReadOnlySpan<ByteString>(arguments, count), new ReadOnlySpan<ByteString>(environment, 2), asInit: false);
-        if (supervisor == null)
+        if (!StartSupervisor(arguments, count, environment, EnvironmentCount))
             return false;
 
         ulong seconds = DefaultWaitSeconds;

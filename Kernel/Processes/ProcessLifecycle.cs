@@ -259,6 +259,8 @@ internal static unsafe class ProcessLifecycle
         if (process.Pid == 1)
             InitExited(process);
         ReleaseVforkParent(process);
+        if (process.Parent == null)
+            Boot.BootServices.ParentlessProcessEnding(process);
 
         ProcessTable.ReparentChildren(process);
         Process parent = process.Parent;

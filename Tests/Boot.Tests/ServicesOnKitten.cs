@@ -76,4 +76,19 @@ public partial class ServicesOnKitten
         Assert.That(run.Output, Does.Contain("memory-contiguous (pid").And.Contain("restart 1 in 10 ms"), run.ToString());
         Assert.That(run.ExitCode, Is.EqualTo(0), run.ToString());
     }
+
+    // The kernel keeps the supervisor (Kernel/Boot/BootServices.Keeper.cs): killed, it is started again, its
+    // old services are ended with it, and the new one brings "memory" back under a new process.
+    [Test]
+    public void TheKernelRestartsAKilledSupervisorAndTheServicesComeBack()
+    {
+        var run = KittenCommand.Boot("--smp", "2", "--timeout", "300", "services", "--exec", "/bin/sh", "-c",
+            "servicectl status memory-contiguous; kill -9 $(pidof supervisor); servicectl status memory-contiguous; servicectl ping memory; echo status $?");
+        Assert.That(run.Output, Does.Match(@"services: the supervisor \(pid \d+\) ended; ending its services and starting it again"), run.ToString());
+        var statuses = Regex.Matches(run.Output, @"^memory-contiguous: pid (\d+), restarts 0, (Running|Starting)\r?$", RegexOptions.Multiline);
+        Assert.That(statuses.Count, Is.EqualTo(2), run.ToString());
+        Assert.That(statuses[1].Groups[1].Value, Is.Not.EqualTo(statuses[0].Groups[1].Value), $"a new memory manager:\n{run}");
+        Assert.That(Regex.Matches(run.Output, @"kitten: started /services/supervisor/supervisor as pid").Count, Is.EqualTo(2), run.ToString());
+        Assert.That(run.Output, Does.Contain("status 0"), run.ToString());
+    }
 }

@@ -5,10 +5,11 @@ using NUnit.Framework;
 namespace Kitten.Services.Tests;
 
 // What `./kitten build-services` (Build/services.sh) makes of Services/: one NativeAOT static, non-PIE
-// executable per folder with a manifest, the manifest beside it naming it.
+// executable per folder with a manifest, the manifest beside it naming it; and one per tool (Services/Tools).
 public class ServiceProgramsTests
 {
     public static readonly string[] Services = { "memory-contiguous", "memory-paged", "supervisor" };
+    public static readonly string[] Tools = { "servicectl" };
 
     [OneTimeSetUp]
     public void Build() => ServicePrograms.EnsureBuilt();
@@ -20,7 +21,10 @@ public class ServiceProgramsTests
             .Where(path => !path.StartsWith(ServicePrograms.OutDirectory + "/", StringComparison.Ordinal) && !path.Contains("/bin/") && !path.Contains("/obj/"))
             .Select(path => Path.GetFileNameWithoutExtension(path));
         Assert.That(manifests, Is.EquivalentTo(Services), "the services in the source tree");
-        Assert.That(ServicePrograms.EnsureBuilt(), Is.EquivalentTo(Services.Select(ServicePrograms.PathOf)), "build-services prints each program's path");
+        Assert.That(ServicePrograms.EnsureBuilt(), Is.EquivalentTo(Services.Concat(Tools).Select(ServicePrograms.PathOf)),
+            "build-services prints each program's path");
+        foreach (string tool in Tools)
+            Assert.That(File.Exists(ServicePrograms.ManifestOf(tool)), Is.False, $"a tool ({tool}) has no manifest");
     }
 
     [TestCaseSource(nameof(Services))]

@@ -114,21 +114,29 @@ bool TryStatus(string service, out ServiceStatus status, out string? problem)
 {
     status = default;
     problem = null;
-    IpcStatus result = system.Lookup(SupervisorProtocol.Name, timeout, out Channel? channel, SupervisorProtocol.Contract);
-    if (result != IpcStatus.Ok)
+    var deadline = DateTime.UtcNow + timeout;
+    while (true)
     {
-        problem = $"servicectl: no supervisor: {result}";
-        return false;
-    }
-    using (channel)
-    {
-        result = channel!.Call(new Message((ulong)SupervisorLabel.Status), Encoding.UTF8.GetBytes(service), out Message answer, default, out _, timeout);
+        IpcStatus result = system.Lookup(SupervisorProtocol.Name, timeout, out Channel? channel, SupervisorProtocol.Contract);
         if (result != IpcStatus.Ok)
-            problem = $"servicectl: status {service}: {result}";
-        else if (answer.Label != (ulong)SupervisorLabel.ServiceStatus)
-            problem = $"servicectl: the supervisor runs no service '{service}'";
-        else
-            status = new ServiceStatus((int)answer[0], (int)answer[1], (ServiceState)answer[2]);
+        {
+            problem = $"servicectl: no supervisor: {result}";
+            return false;
+        }
+        using (channel)
+        {
+            result = channel!.Call(new Message((ulong)SupervisorLabel.Status), Encoding.UTF8.GetBytes(service), out Message answer, default, out _, timeout);
+            // A supervisor that died between the look-up and the call: look again (the kernel starts another).
+            if (result == IpcStatus.PeerDied && DateTime.UtcNow < deadline)
+                continue;
+            if (result != IpcStatus.Ok)
+                problem = $"servicectl: status {service}: {result}";
+            else if (answer.Label != (ulong)SupervisorLabel.ServiceStatus)
+                problem = $"servicectl: the supervisor runs no service '{service}'";
+            else
+                status = new ServiceStatus((int)answer[0], (int)answer[1], (ServiceState)answer[2]);
+        }
+        break;
     }
     return problem == null;
 }
