@@ -18,6 +18,6 @@ internal static class Sys
         ClockGettime = 228, ClockGetres = 229, ClockNanosleep = 230, ExitGroup = 231, Tgkill = 234,
         Openat = 257, Mkdirat = 258, Newfstatat = 262, Unlinkat = 263, Renameat = 264, Readlinkat = 267,
         Faccessat = 269, Ppoll = 271, SetRobustList = 273, Dup3 = 292, Pipe2 = 293, Prlimit64 = 302,
-        Waitid = 247, Getcpu = 309, Getrandom = 318, Membarrier = 324, CopyFileRange = 326, Rseq = 334, Clone3 = 435, Faccessat2 = 439,
+        GetMempolicy = 239, Waitid = 247, Getcpu = 309, Getrandom = 318, Membarrier = 324, CopyFileRange = 326, Rseq = 334, Clone3 = 435, Faccessat2 = 439,
         GetRobustList = 274;
 }

@@ -34,6 +34,7 @@ internal static unsafe class SyscallTable
         PollSyscalls.Register();
         SignalSyscalls.Register();
         FutexSyscalls.Register();
+        NumaSyscalls.Register();
         s_kittenHandlers = (delegate*<InterruptContext*, InterruptContext*>*)Memory.KernelHeap.AllocateZeroed(KittenCount * 8);
         Ipc.IpcSyscalls.Register();
     }

@@ -1,10 +1,12 @@
 /*
- * misc: getrandom(2), sched_getaffinity(2), sched_yield(2), getcwd(2), chdir(2), the ENOSYS contract for
+ * misc: getrandom(2), sched_getaffinity(2), sched_yield(2), getcwd(2), chdir(2), get_mempolicy(2), the ENOSYS contract for
  * system calls the kernel does not have (syscall(2)), and what the syscall instruction keeps.
  * getcwd and sched_getaffinity are called raw: the kernel returns a length where glibc returns a pointer
  * or 0 (see their NOTES sections).
  */
 #include "ktest.h"
+
+#define MPOL_DEFAULT_ 0 /* <numaif.h> is libnuma's, not glibc's */
 
 #include <sched.h>
 #include <sys/random.h>
@@ -160,6 +162,30 @@ static void t_unimplemented_real_syscalls_enosys(void)
     }
 }
 
+/* get_mempolicy(2) (the .NET runtime asks it at start-up): the default policy, node 0 among the nodes
+ * allowed, the page of a mapped address on some node; EINVAL and EFAULT as documented. */
+static void t_get_mempolicy(void)
+{
+    int mode = -1;
+    unsigned long mask[4];
+    memset(mask, 0xff, sizeof mask);
+    KT_CHECK_RES(kt_sys(SYS_get_mempolicy, &mode, mask, 64 * 4, NULL, 0), 0);
+    KT_CHECK(mode == MPOL_DEFAULT_, "mode %d, want MPOL_DEFAULT", mode);
+    KT_CHECK(mask[0] == 0, "the default policy's nodemask is %#lx, want empty", mask[0]);
+    memset(mask, 0, sizeof mask);
+    KT_CHECK_RES(kt_sys(SYS_get_mempolicy, NULL, mask, 64 * 4, NULL, 4 /* MPOL_F_MEMS_ALLOWED */), 0);
+    KT_CHECK((mask[0] & 1) != 0, "allowed nodes %#lx lack node 0", mask[0]);
+    static int here;
+    mode = -1;
+    KT_CHECK_RES(kt_sys(SYS_get_mempolicy, &mode, NULL, 0, &here, 3 /* MPOL_F_NODE | MPOL_F_ADDR */), 0);
+    KT_CHECK(mode >= 0, "node of a mapped page: %d", mode);
+    KT_CHECK_RES(kt_sys(SYS_get_mempolicy, &mode, NULL, 0, NULL, 0x100), -EINVAL);
+    KT_CHECK_RES(kt_sys(SYS_get_mempolicy, &mode, NULL, 0, NULL, 4 | 2), -EINVAL);
+    KT_CHECK_RES(kt_sys(SYS_get_mempolicy, &mode, NULL, 0, &here, 0), -EINVAL);
+    KT_CHECK_RES(kt_sys(SYS_get_mempolicy, &mode, mask, 0, NULL, 0), -EINVAL);
+    KT_CHECK_RES(kt_sys(SYS_get_mempolicy, &mode, NULL, 0, (void *)16, 2), -EFAULT);
+}
+
 /* The syscall instruction returns in rax and clobbers only rcx and r11: rdi, rsi, rdx, r10, r8, r9, the
  * other general registers and the XMM registers come back unchanged (the x86-64 psABI, A.2.1). */
 static void t_syscall_preserves_registers(void)
@@ -206,6 +232,7 @@ static const struct kt_case cases[] = {
     KT_CASE(chdir_errors),
     KT_CASE(unknown_syscall_enosys),
     KT_CASE(unimplemented_real_syscalls_enosys),
+    KT_CASE(get_mempolicy),
     KT_CASE(syscall_preserves_registers),
 };
 
