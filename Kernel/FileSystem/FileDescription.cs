@@ -15,6 +15,13 @@ internal abstract unsafe class FileDescription
     public int StatusFlags;   // O_ACCMODE bits, O_APPEND, O_NONBLOCK
     public ulong Offset;
 
+    // Set once flock(2) gave this description a lock, so that closing others costs nothing.
+    public bool HoldsFileLock;
+
+    // What flock(2) locks through this description: the file both openers share. Files of the file
+    // system lock their node and pipe ends their pipe; anything else only itself.
+    public virtual object LockedObject => this;
+
     public bool CanRead => (StatusFlags & O_ACCMODE) != O_WRONLY;
     public bool CanWrite => (StatusFlags & O_ACCMODE) != O_RDONLY;
     public bool NonBlocking => (StatusFlags & O_NONBLOCK) != 0;
@@ -26,6 +33,8 @@ internal abstract unsafe class FileDescription
     {
         if (Runtime.Atomic.FetchAdd(ref _references, -1) == 1)
         {
+            if (HoldsFileLock)
+                FileLocks.ReleaseAll(this);
             Close();
             Runtime.ObjectMemory.Release(this);
         }

@@ -9,6 +9,8 @@ namespace Kitten.Kernel.FileSystem;
 internal sealed unsafe class NodeFile : FileDescription
 {
     public readonly Node Node;
+
+    public override object LockedObject => Node;
     // A generated file's text as this description last read it (GeneratedFile.ReadSnapshot).
     private TextBuilder _snapshot;
 

@@ -157,6 +157,8 @@ internal sealed unsafe class PipeEnd : FileDescription
 
     public Pipe Pipe => _pipe;
 
+    public override object LockedObject => _pipe;
+
     public override long Read(byte* buffer, ulong count) => _writeEnd ? -Errno.EBADF : _pipe.Read(buffer, count, NonBlocking);
 
     public override long Write(byte* buffer, ulong count) => _writeEnd ? _pipe.Write(buffer, count, NonBlocking) : -Errno.EBADF;

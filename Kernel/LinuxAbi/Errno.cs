@@ -37,6 +37,7 @@ internal static class Errno
     public const int ERANGE = 34;
     public const int EDEADLK = 35;
     public const int ENAMETOOLONG = 36;
+    public const int ENOLCK = 37;
     public const int ENOSYS = 38;
     public const int ENOTEMPTY = 39;
     public const int ELOOP = 40;

@@ -27,6 +27,7 @@ internal static unsafe class FileSyscalls
         SyscallTable.Register(Sys.Dup2, &Dup2);
         SyscallTable.Register(Sys.Dup3, &Dup3);
         SyscallTable.Register(Sys.Fcntl, &Fcntl);
+        SyscallTable.Register(Sys.Flock, &Flock);
         SyscallTable.Register(Sys.Ioctl, &Ioctl);
         SyscallTable.Register(Sys.Lseek, &Lseek);
         SyscallTable.Register(Sys.Pipe, &Pipe);
@@ -197,6 +198,17 @@ internal static unsafe class FileSyscalls
         int result = Files.Replace(newFd, file, (flags & FileDescription.O_CLOEXEC) != 0);
         if (result < 0)
             file.Release();
+        return result;
+    }
+
+    // flock(fd, operation) (flock(2); Kernel/FileSystem/FileLocks.cs).
+    private static long Flock(InterruptContext* c)
+    {
+        FileDescription file = Files.Get((int)c->Rdi);
+        if (file == null)
+            return -Errno.EBADF;
+        long result = FileLocks.Flock(file, (int)c->Rsi);
+        file.Release();
         return result;
     }
 

@@ -7,7 +7,7 @@ internal static class Sys
         Mmap = 9, Mprotect = 10, Munmap = 11, Brk = 12, RtSigaction = 13, RtSigprocmask = 14, RtSigreturn = 15,
         Ioctl = 16, Pread64 = 17, Pwrite64 = 18, Readv = 19, Writev = 20, Access = 21, Pipe = 22, SchedYield = 24,
         Mremap = 25, Madvise = 28, Dup = 32, Dup2 = 33, Pause = 34, Nanosleep = 35, Getpid = 39, Sendfile = 40, Clone = 56,
-        Fork = 57, Vfork = 58, Execve = 59, Exit = 60, Wait4 = 61, Kill = 62, Uname = 63, Fcntl = 72,
+        Fork = 57, Vfork = 58, Execve = 59, Exit = 60, Wait4 = 61, Kill = 62, Uname = 63, Fcntl = 72, Flock = 73,
         Truncate = 76, Ftruncate = 77, Getcwd = 79, Chdir = 80, Fchdir = 81, Rename = 82, Mkdir = 83, Rmdir = 84,
         Creat = 85, Link = 86, Unlink = 87, Symlink = 88, Readlink = 89, Chmod = 90, Fchmod = 91, Chown = 92,
         Umask = 95, Gettimeofday = 96, Getrlimit = 97, Getrusage = 98, Sysinfo = 99, Times = 100, Getuid = 102,
