@@ -1,6 +1,7 @@
 // Where syscall.asm hands over: the system call number is in RAX and the arguments in RDI, RSI, RDX, R10,
 // R8, R9 (the x86-64 Linux convention, syscall(2)); the result goes back in RAX, a negative errno on
-// failure. A number without a handler returns -ENOSYS and is reported once per process by name.
+// failure. A number without a handler returns -ENOSYS and is reported once per process by name. A process
+// under a service manifest gets -EPERM for what its manifest does not allow (Kernel/Services).
 using System.Runtime;
 using System.Runtime.CompilerServices;
 using Kitten.Kernel.Arch.X64;
@@ -28,7 +29,11 @@ internal static unsafe class SyscallDispatcher
         delegate*<InterruptContext*, long> handler = SyscallTable.Lookup(number);
         ulong traceStart = Tracing ? Cpu.ReadTsc() : 0;
         long result;
-        if (handler == null)
+        if (thread->SyscallFilter != null && !Services.ServicePolicy.Test(thread->SyscallFilter, number))
+        {
+            result = Services.ServiceEnforcement.Refuse(thread, number);
+        }
+        else if (handler == null)
         {
             ReportUnknown(number);
             result = -Errno.ENOSYS;
@@ -59,7 +64,13 @@ internal static unsafe class SyscallDispatcher
         int pid = Tracing ? Process.Current.Pid : 0;
         delegate*<InterruptContext*, InterruptContext*> handler = SyscallTable.LookupKitten(number);
         InterruptContext* next;
-        if (handler == null)
+        Thread* thread = CpuLocal.Current->Running;
+        if (thread->SyscallFilter != null && !Services.ServicePolicy.Test(thread->SyscallFilter, number))
+        {
+            context->Rax = unchecked((ulong)Services.ServiceEnforcement.Refuse(thread, number));
+            next = context;
+        }
+        else if (handler == null)
         {
             context->Rax = unchecked((ulong)-Errno.ENOSYS);
             next = context;

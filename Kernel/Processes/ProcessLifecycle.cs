@@ -27,6 +27,7 @@ internal static unsafe class ProcessLifecycle
             Console.WriteLine($"init: {path}: cannot run it: error {-status}");
             return false;
         }
+        ulong device = executable.Device, inode = executable.Inode;
         LoadedProgram program;
         string reason;
         fixed (byte* pathBytes = path)
@@ -50,6 +51,7 @@ internal static unsafe class ProcessLifecycle
         Vfs.Lock.Release(interrupts);
         process.SetName(path);
         ProcessTable.Add(process, null);
+        Services.ServiceEnforcement.Attach(process, Services.ServiceRegistry.Find(device, inode));
         process.ProcessGroup = process.Session = process.Pid;
         Devices.SerialTerminal.ForegroundGroup = process.ProcessGroup;
         Thread* thread = UserThreads.Create(process, process.Cpu);
@@ -111,6 +113,7 @@ internal static unsafe class ProcessLifecycle
             child.Name[i] = parent.Name[i];
         for (int i = 0; i < child.Limits.Length; i++)
             child.Limits[i] = parent.Limits[i];
+        Services.ServiceEnforcement.Attach(child, parent.Service);
         if (!ProcessTable.Add(child, parent))
         {
             child.Files.Dispose();
@@ -172,6 +175,7 @@ internal static unsafe class ProcessLifecycle
             out ExecutableFile executable);
         if (status != 0)
             return status;
+        ulong device = executable.Device, inode = executable.Inode;
         LoadedProgram program;
         fixed (byte* pathBytes = path)
             status = ProgramLoader.Load(executable.Data, executable.Length, arguments, environment,
@@ -203,6 +207,7 @@ internal static unsafe class ProcessLifecycle
         process.Signals.ResetForExec();
         thread->Signals.ResetForExec();
         process.SetName(path);
+        Services.ServiceEnforcement.Executed(process, thread, device, inode);
         UserThreads.ResetContext(context, program.Entry, program.StackPointer);
         ReleaseVforkParent(process);
         return 0;
@@ -358,6 +363,8 @@ internal static unsafe class ProcessLifecycle
         Runtime.ObjectMemory.Release(zombie.Name);
         Runtime.ObjectMemory.Release(zombie.ReportedUnknownSyscalls);
         Runtime.ObjectMemory.Release(zombie.Limits);
+        if (zombie.RefusalsReported != null)
+            Runtime.ObjectMemory.Release(zombie.RefusalsReported);
         Runtime.ObjectMemory.Release(zombie);
     }
 }
