@@ -1,7 +1,9 @@
 // Where syscall.asm hands over: the system call number is in RAX and the arguments in RDI, RSI, RDX, R10,
 // R8, R9 (the x86-64 Linux convention, syscall(2)); the result goes back in RAX, a negative errno on
 // failure. A number without a handler returns -ENOSYS and is reported once per process by name. A process
-// under a service manifest gets -EPERM for what its manifest does not allow (Kernel/Services).
+// under a service manifest gets -EPERM for what its manifest does not allow (Kernel/Services): its threads'
+// handler table is its policy's, where a refused Linux call's handler is the refusal; Kitten's own calls test
+// the policy's bitmap.
 using System.Runtime;
 using System.Runtime.CompilerServices;
 using Kitten.Kernel.Arch.X64;
@@ -26,14 +28,10 @@ internal static unsafe class SyscallDispatcher
         Thread* thread = cpu->Running;
         Cpu.EnableInterrupts();
         thread->SyscallNumber = (long)number;
-        delegate*<InterruptContext*, long> handler = SyscallTable.Lookup(number);
+        delegate*<InterruptContext*, long> handler = SyscallTable.Lookup(thread->SyscallHandlers, number);
         ulong traceStart = Tracing ? Cpu.ReadTsc() : 0;
         long result;
-        if (thread->SyscallFilter != null && !Services.ServicePolicy.Test(thread->SyscallFilter, number))
-        {
-            result = Services.ServiceEnforcement.Refuse(thread, number);
-        }
-        else if (handler == null)
+        if (handler == null)
         {
             ReportUnknown(number);
             result = -Errno.ENOSYS;

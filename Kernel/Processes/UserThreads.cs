@@ -15,7 +15,7 @@ internal static unsafe class UserThreads
         thread->IsUser = true;
         thread->Cr3 = process.Memory.Cr3;
         thread->Owner = process.Handle;
-        thread->SyscallFilter = process.Service != null ? process.Service.Filter : null;
+        Services.ServiceEnforcement.Apply(process, thread);
         thread->Cpu = cpu;
         ThreadPlacement.Placed(cpu);
         thread->Detached = true;

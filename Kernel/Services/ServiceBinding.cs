@@ -3,7 +3,9 @@
 // by identity, not by path, and only now: a file renamed, linked or written under /services later neither
 // creates a policy nor changes one (and "/" is the read-only initial archive anyway).
 using System;
+using Kitten.Kernel.Arch.X64;
 using Kitten.Kernel.FileSystem;
+using Kitten.Kernel.LinuxAbi;
 using Kitten.Kernel.Memory;
 
 namespace Kitten.Kernel.Services;
@@ -84,11 +86,14 @@ internal static unsafe class ServiceBinding
             Policy = policy,
             Device = binary.FileSystem.DeviceNumber,
             Inode = binary.Inode,
-            Filter = (ulong*)KernelHeap.AllocateZeroed(ServicePolicy.BitmapWords * sizeof(ulong)),
+            Filter = (ulong*)KernelHeap.AllocateZeroed((ulong)(ServicePolicy.BitmapWords * sizeof(ulong))),
             ManifestPath = Bytes.ToArray(path.Text),
         };
         for (int i = 0; i < ServicePolicy.BitmapWords; i++)
             service.Filter[i] = policy.Allowed[i];
+        service.Handlers = (delegate*<InterruptContext*, long>*)KernelHeap.AllocateZeroed((ulong)(SyscallTable.Size * sizeof(nint)));
+        for (int number = 0; number < SyscallTable.Size; number++)
+            service.Handlers[number] = policy.AllowsSyscall((ulong)number) ? SyscallTable.Handlers[(ulong)number] : &ServiceEnforcement.RefuseLinux;
         if (!ServiceRegistry.Add(service))
         {
             Console.WriteLine($"services: {path.Text}: refused: more than {ServiceRegistry.Capacity} services");

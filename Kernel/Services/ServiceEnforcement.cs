@@ -3,11 +3,15 @@
 // any unbound program, as seccomp filters are kept: a service cannot shed its manifest by exec'ing
 // /bin/sh. Exec of another bound binary replaces the policy. Processes never under one are not restricted.
 //
-// The system call paths test the thread's bitmap (Thread.SyscallFilter: null for an unrestricted process,
-// one branch); what is refused returns EPERM and is reported once per process and call:
+// A Linux call goes through the thread's handler table (Thread.SyscallHandlers): the kernel's for an
+// unrestricted process, its policy's copy otherwise, where each refused call's handler is RefuseLinux, so
+// the check costs the system call path nothing. Kitten's own calls test the policy's bitmap
+// (Thread.SyscallFilter: null for an unrestricted process, one branch). What is refused returns EPERM and
+// is reported once per process and call:
 //     manifest: memory-paged[12] refused socket (41)
 // Names are checked here when a process registers or looks one up.
 using System;
+using Kitten.Kernel.Arch.X64;
 using Kitten.Kernel.LinuxAbi;
 using Kitten.Kernel.Processes;
 using Kitten.Kernel.Tasks;
@@ -22,7 +26,22 @@ internal static unsafe class ServiceEnforcement
         BoundService bound = ServiceRegistry.Find(device, inode);
         if (bound != null)
             Attach(process, bound);
-        thread->SyscallFilter = process.Service != null ? process.Service.Filter : null;
+        Apply(process, thread);
+    }
+
+    // Points a thread of the process at its policy's tables, or at the unrestricted ones.
+    public static void Apply(Process process, Thread* thread)
+    {
+        BoundService service = process.Service;
+        thread->SyscallFilter = service != null ? service.Filter : null;
+        thread->SyscallHandlers = service != null ? service.Handlers : SyscallTable.Handlers;
+    }
+
+    // The handler of every Linux call a policy refuses (BoundService.Handlers).
+    public static long RefuseLinux(InterruptContext* context)
+    {
+        Thread* thread = CpuLocal.Current->Running;
+        return Refuse(thread, (ulong)thread->SyscallNumber);
     }
 
     // A new process under `service` (null: none), before its first thread is made (UserThreads.Create
