@@ -162,6 +162,7 @@ internal static unsafe class KernelMain
         IoApic.Initialize(Smp.IoApicAddress);
         Devices.SerialTerminal.Initialize(Devices.SerialTerminal.DefaultIrqLine);
         FileSystem.Vfs.Initialize();
+        Services.ServiceBinding.BindAll();
     }
 
     // `bench=NAME`: in-kernel benchmarks that `./kitten bench` boots; the machine stops afterwards.

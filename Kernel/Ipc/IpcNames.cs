@@ -17,6 +17,9 @@ internal static unsafe class IpcNames
         int length = IpcKernel.CopyName(c, name);
         if (length < 0)
             return IpcKernel.Fail(c, length);
+        int allowed = Services.ServiceEnforcement.CheckRegister(name, length);
+        if (allowed < 0)
+            return IpcKernel.Fail(c, allowed);
         IpcLock.Acquire();
         int result = t->Process->Handles.Lookup((long)c->Rdx, IpcObjectType.Endpoint, IpcRights.Receive, out Capability* capability);
         if (result == 0)
@@ -41,6 +44,9 @@ internal static unsafe class IpcNames
         int length = IpcKernel.CopyName(c, name);
         if (length < 0)
             return IpcKernel.Fail(c, length);
+        int allowed = Services.ServiceEnforcement.CheckLookup(name, length);
+        if (allowed < 0)
+            return IpcKernel.Fail(c, allowed);
         ulong timeout = c->Rdx;
         if (!again)
             deadline = timeout == 0 ? 0 : IpcKernel.DeadlineFor(timeout);

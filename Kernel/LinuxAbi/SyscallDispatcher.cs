@@ -1,6 +1,9 @@
 // Where syscall.asm hands over: the system call number is in RAX and the arguments in RDI, RSI, RDX, R10,
 // R8, R9 (the x86-64 Linux convention, syscall(2)); the result goes back in RAX, a negative errno on
-// failure. A number without a handler returns -ENOSYS and is reported once per process by name.
+// failure. A number without a handler returns -ENOSYS and is reported once per process by name. A process
+// under a service manifest gets -EPERM for what its manifest does not allow (Kernel/Services): its threads'
+// handler table is its policy's, where a refused Linux call's handler is the refusal; Kitten's own calls test
+// the policy's bitmap.
 using System.Runtime;
 using System.Runtime.CompilerServices;
 using Kitten.Kernel.Arch.X64;
@@ -25,7 +28,7 @@ internal static unsafe class SyscallDispatcher
         Thread* thread = cpu->Running;
         Cpu.EnableInterrupts();
         thread->SyscallNumber = (long)number;
-        delegate*<InterruptContext*, long> handler = SyscallTable.Lookup(number);
+        delegate*<InterruptContext*, long> handler = SyscallTable.Lookup(thread->SyscallHandlers, number);
         ulong traceStart = Tracing ? Cpu.ReadTsc() : 0;
         long result;
         if (handler == null)
@@ -59,7 +62,13 @@ internal static unsafe class SyscallDispatcher
         int pid = Tracing ? Process.Current.Pid : 0;
         delegate*<InterruptContext*, InterruptContext*> handler = SyscallTable.LookupKitten(number);
         InterruptContext* next;
-        if (handler == null)
+        Thread* thread = CpuLocal.Current->Running;
+        if (thread->SyscallFilter != null && !Services.ServicePolicy.Test(thread->SyscallFilter, number))
+        {
+            context->Rax = unchecked((ulong)Services.ServiceEnforcement.Refuse(thread, number));
+            next = context;
+        }
+        else if (handler == null)
         {
             context->Rax = unchecked((ulong)-Errno.ENOSYS);
             next = context;

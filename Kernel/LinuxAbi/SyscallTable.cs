@@ -48,7 +48,12 @@ internal static unsafe class SyscallTable
 
     public static void Register(int number, delegate*<InterruptContext*, long> handler) => s_handlers[number] = handler;
 
+    // The table every unrestricted thread uses (Thread.SyscallHandlers). A process under a service manifest
+    // has its policy's copy instead, with the calls it may not make pointing at the refusal (Kernel/Services):
+    // the check costs the system call path nothing.
+    public static delegate*<InterruptContext*, long>* Handlers => s_handlers;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)] // every system call: ILC does not inline on its own
-    public static delegate*<InterruptContext*, long> Lookup(ulong number)
-        => number < Size ? s_handlers[number] : null;
+    public static delegate*<InterruptContext*, long> Lookup(delegate*<InterruptContext*, long>* table, ulong number)
+        => number < Size ? table[number] : null;
 }

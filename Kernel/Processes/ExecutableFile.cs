@@ -21,6 +21,10 @@ internal unsafe struct ExecutableFile
     // shared through the image cache.
     public readonly bool IsImmutable => Data != null && !_owned;
 
+    // The file's identity (st_dev, st_ino): what a service policy is bound to (Kernel/Services).
+    public readonly ulong Device => _device;
+    public readonly ulong Inode => _inode;
+
     public static int Open(DirectoryNode start, ReadOnlySpan<byte> path, out ExecutableFile file)
     {
         file = default;

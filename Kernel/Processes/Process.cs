@@ -59,6 +59,11 @@ internal sealed unsafe class Process
     // System calls without a handler already reported for this process (one line each).
     public ulong[] ReportedUnknownSyscalls = new ulong[8];
 
+    // The service policy it runs under (Kernel/Services): null if it never exec'd a bound binary. Its
+    // threads point at the policy's bitmap (Thread.SyscallFilter); refusals already reported, one bit each.
+    public Services.BoundService Service;
+    public ulong[] RefusalsReported;
+
     public bool MembarrierRegistered;   // membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED)
 
     public ulong StartTsc;

@@ -37,6 +37,7 @@ internal static unsafe class ProcessLifecycle
             Console.WriteLine($"{role}: {path}: cannot run it: error {-status}");
             return null;
         }
+        ulong device = executable.Device, inode = executable.Inode;
         LoadedProgram program;
         string reason;
         fixed (byte* pathBytes = path)
@@ -66,6 +67,7 @@ internal static unsafe class ProcessLifecycle
             program.Memory.Destroy();
             return null;
         }
+        Services.ServiceEnforcement.Attach(process, Services.ServiceRegistry.Find(device, inode));
         process.ProcessGroup = process.Session = process.Pid;
         if (asInit)
             Devices.SerialTerminal.ForegroundGroup = process.ProcessGroup;
@@ -128,6 +130,7 @@ internal static unsafe class ProcessLifecycle
             child.Name[i] = parent.Name[i];
         for (int i = 0; i < child.Limits.Length; i++)
             child.Limits[i] = parent.Limits[i];
+        Services.ServiceEnforcement.Attach(child, parent.Service);
         if (!ProcessTable.Add(child, parent))
         {
             child.Files.Dispose();
@@ -189,6 +192,7 @@ internal static unsafe class ProcessLifecycle
             out ExecutableFile executable);
         if (status != 0)
             return status;
+        ulong device = executable.Device, inode = executable.Inode;
         LoadedProgram program;
         fixed (byte* pathBytes = path)
             status = ProgramLoader.Load(executable.Data, executable.Length, arguments, environment,
@@ -220,6 +224,7 @@ internal static unsafe class ProcessLifecycle
         process.Signals.ResetForExec();
         thread->Signals.ResetForExec();
         process.SetName(path);
+        Services.ServiceEnforcement.Executed(process, thread, device, inode);
         UserThreads.ResetContext(context, program.Entry, program.StackPointer);
         ReleaseVforkParent(process);
         return 0;
@@ -379,6 +384,8 @@ internal static unsafe class ProcessLifecycle
         Runtime.ObjectMemory.Release(zombie.Name);
         Runtime.ObjectMemory.Release(zombie.ReportedUnknownSyscalls);
         Runtime.ObjectMemory.Release(zombie.Limits);
+        if (zombie.RefusalsReported != null)
+            Runtime.ObjectMemory.Release(zombie.RefusalsReported);
         Runtime.ObjectMemory.Release(zombie);
     }
 }

@@ -15,6 +15,7 @@ internal static unsafe class UserThreads
         thread->IsUser = true;
         thread->Cr3 = process.Memory.Cr3;
         thread->Owner = process.Handle;
+        Services.ServiceEnforcement.Apply(process, thread);
         thread->Cpu = cpu;
         ThreadPlacement.Placed(cpu);
         thread->Detached = true;

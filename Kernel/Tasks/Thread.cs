@@ -81,6 +81,8 @@ internal unsafe struct Thread
     public bool FutexQueued;        // still in its bucket (a waker takes it out)
     public int KillStatus;          // non-zero: end the process with this wait status instead of returning to it
     public long SyscallNumber;      // the system call in progress (Linux's orig_ax), or -1
+    public ulong* SyscallFilter;    // its process's service policy bitmap (Kernel/Services), or null: unrestricted
+    public delegate*<InterruptContext*, long>* SyscallHandlers;     // the Linux table it uses (LinuxAbi/SyscallTable)
     public Signals.TrapInfo LastTrap;   // the fault behind a pending SIGSEGV/SIGFPE/..., for the sigcontext
     public Signals.ThreadSignals Signals;
     public Ipc.ThreadIpc Ipc;           // its state in IPC calls (Kernel/Ipc)

@@ -28,6 +28,7 @@ internal static unsafe class ProcessFacts
         info.Session = process.Session;
         info.TerminalGroup = -1;
         info.Umask = process.Umask;
+        info.Service = process.Service?.Name;
         info.Processor = process.Cpu;
         info.CpusAllowed = CpuListFormat.FirstCpus(Smp.CpuCount);
         info.StartTicks = TicksOf(TimeSyscalls.MonotonicNanoseconds - TimeBase.TscToNanoseconds(Cpu.ReadTsc() - process.StartTsc));

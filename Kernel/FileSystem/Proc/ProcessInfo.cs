@@ -25,6 +25,7 @@ internal struct ProcessInfo
     public int FileTableSize;   // FDSize
     public ulong CpusAllowed;   // bit n for CPU n
     public ulong ContextSwitches;
+    public byte[] Service;      // the service manifest it runs under (Kernel/Services), or null
 
     public ulong PendingSignals, SharedPendingSignals, BlockedSignals, IgnoredSignals, CaughtSignals;
 

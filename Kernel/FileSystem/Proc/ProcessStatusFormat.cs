@@ -1,6 +1,7 @@
 // /proc/<pid>/status in Linux's format (proc_pid_status(5); proc_pid_status and its task_* helpers in
 // fs/proc/array.c and task_mem in fs/proc/task_mmu.c): "Field:\tvalue" lines in Linux's order. Every
-// process here runs as root with all capabilities, on one memory node.
+// process here runs as root with all capabilities, on one memory node. One line is Kitten's own: `Service:`,
+// the name of the service manifest a process runs under (absent if none).
 using System;
 
 namespace Kitten.Kernel.FileSystem.Proc;
@@ -62,6 +63,9 @@ internal static class ProcessStatusFormat
         o.Append("\nCapBnd:\t").Append(AllCapabilities);
         o.Append("\nCapAmb:\t0000000000000000");
         o.Append("\nNoNewPrivs:\t0\nSeccomp:\t0\nSeccomp_filters:\t0");
+        // Kitten's own: the service manifest the kernel holds the process to (Kernel/Services); absent if none.
+        if (p.Service != null)
+            o.Append("\nService:\t").Append(p.Service);
         o.Append("\nSpeculation_Store_Bypass:\tunknown\nSpeculationIndirectBranch:\tunknown");
         o.Append("\nCpus_allowed:\t").Hex(p.CpusAllowed);
         o.Append("\nCpus_allowed_list:\t");

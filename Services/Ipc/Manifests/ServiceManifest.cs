@@ -4,8 +4,8 @@ namespace Kitten.Ipc.Manifests;
 
 // What a service may do, declared next to its binary (NAME.manifest) and read by the supervisor (which
 // starts the service from it and registers only the names it offers), by the library inside the service
-// (which refuses IPC operations and look-ups it does not list), and later by the kernel (which will refuse
-// kernel calls, devices and Linux system calls outside it). The format is lines of words, so the kernel
+// (which refuses IPC operations and look-ups it does not list), and by the kernel (Kernel/Services, which
+// refuses IPC calls, names and Linux system calls outside it). The format is lines of words, so the kernel
 // can read it without a parser library:
 //
 //     # comment

@@ -128,6 +128,18 @@ public class ProcessFormatTests
         Assert.That(lines[^1], Is.EqualTo(""), "ends with a newline");
     }
 
+    // Kitten's own line: the service manifest the process runs under (Kernel/Services), after Seccomp's.
+    [Test]
+    public void StatusNamesTheServiceManifestOnlyWhenThereIsOne()
+    {
+        ProcessInfo service = Sample();
+        service.Service = "memory-paged"u8.ToArray();
+        string with = Format(o => ProcessStatusFormat.Status(service, "memory-paged"u8, o));
+        string without = Format(o => ProcessStatusFormat.Status(Sample(), "sh"u8, o));
+        Assert.That(with, Does.Contain("\nSeccomp_filters:\t0\nService:\tmemory-paged\nSpeculation_Store_Bypass:"));
+        Assert.That(without, Does.Not.Contain("Service:"));
+    }
+
     [Test]
     public void StatusOfAZombieHasNoMemoryLines()
     {
