@@ -9,6 +9,11 @@ namespace Kitten.Boot.Tests;
 // (Services/Tools/ServiceCtl) asks the supervisor and the services, over the kernel's IPC.
 public partial class ServicesOnKitten
 {
+    // The image as ./kitten iso makes it: a boot test that added files (a test service under /services)
+    // leaves the shared ISO with them, and the kernel would start those too.
+    private static CommandResult BootCleanImage(params string[] arguments)
+        => KittenCommand.Run(new[] { "boot" }.Concat(arguments).ToArray());
+
     [GeneratedRegex(@"^(\S+): pid (\d+), restarts (\d+), Running\r?$", RegexOptions.Multiline)]
     private static partial Regex RunningStatus();
 
@@ -18,7 +23,7 @@ public partial class ServicesOnKitten
     [Test]
     public void MemoryPagedOnTheCommandLineRunsThePagedManagerAndNotTheOther()
     {
-        var run = KittenCommand.Boot("--smp", "2", "--timeout", "300", "memory=paged", "--exec", "/bin/sh", "-c",
+        var run = BootCleanImage("--smp", "2", "--timeout", "300", "memory=paged", "--exec", "/bin/sh", "-c",
             "servicectl status memory-paged && servicectl ping memory && ! servicectl status memory-contiguous && servicectl status supervisor; echo status $?");
         Assert.That(run.Output, Does.Contain("services: 'memory' served by memory-paged"), run.ToString());
         var running = RunningStatus().Matches(run.Output);
@@ -37,7 +42,7 @@ public partial class ServicesOnKitten
     [Test]
     public void TheWordServicesChoosesTheFirstPolicyByName()
     {
-        var run = KittenCommand.Boot("--timeout", "300", "services", "--exec", "/sbin/servicectl", "status", "memory-contiguous");
+        var run = BootCleanImage("--timeout", "300", "services", "--exec", "/sbin/servicectl", "status", "memory-contiguous");
         Assert.That(run.Output, Does.Contain("services: 'memory' served by memory-contiguous"), run.ToString());
         Assert.That(RunningStatus().Match(run.Output).Groups[1].Value, Is.EqualTo("memory-contiguous"), run.ToString());
         Assert.That(run.ExitCode, Is.EqualTo(0), run.ToString());
@@ -46,7 +51,7 @@ public partial class ServicesOnKitten
     [Test]
     public void AChoiceTheImageCannotHonourStopsTheBootWithOneLine()
     {
-        var run = KittenCommand.Boot("--timeout", "120", "memory=bogus", "--exec", "/bin/true");
+        var run = BootCleanImage("--timeout", "120", "memory=bogus", "--exec", "/bin/true");
         Assert.That(run.Output, Does.Contain("services: memory=bogus: the boot image has no service /services/memory-bogus"), run.ToString());
         Assert.That(run.Output, Does.Not.Contain("init: started"), run.ToString());
         Assert.That(run.ExitCode, Is.Not.EqualTo(0), run.ToString());
@@ -55,7 +60,7 @@ public partial class ServicesOnKitten
     [Test]
     public void WithoutTheWordNoServiceStartsAndNoModuleIsLoaded()
     {
-        var run = KittenCommand.Boot("--timeout", "120", "--exec", "/bin/sh", "-c", "test -e /services; echo services $?");
+        var run = BootCleanImage("--timeout", "120", "--exec", "/bin/sh", "-c", "test -e /services; echo services $?");
         Assert.That(run.Output, Does.Not.Contain("supervisor"), run.ToString());
         Assert.That(run.Output, Does.Contain("services 1"), run.ToString());
         Assert.That(run.ExitCode, Is.EqualTo(0), run.ToString());
@@ -66,7 +71,7 @@ public partial class ServicesOnKitten
     [Test]
     public void TheSupervisorRestartsAKilledMemoryManagerUnderItsName()
     {
-        var run = KittenCommand.Boot("--smp", "2", "--timeout", "300", "memory=contiguous", "--exec", "/sbin/servicectl",
+        var run = BootCleanImage("--smp", "2", "--timeout", "300", "memory=contiguous", "--exec", "/sbin/servicectl",
             "restart", "memory-contiguous", "memory", "3");
         var restarts = RestartLine().Matches(run.Output);
         Assert.That(restarts.Count, Is.EqualTo(3), run.ToString());
@@ -82,7 +87,7 @@ public partial class ServicesOnKitten
     [Test]
     public void TheKernelRestartsAKilledSupervisorAndTheServicesComeBack()
     {
-        var run = KittenCommand.Boot("--smp", "2", "--timeout", "300", "services", "--exec", "/bin/sh", "-c",
+        var run = BootCleanImage("--smp", "2", "--timeout", "300", "services", "--exec", "/bin/sh", "-c",
             "servicectl status memory-contiguous; kill -9 $(pidof supervisor); servicectl status memory-contiguous; servicectl ping memory; echo status $?");
         Assert.That(run.Output, Does.Match(@"services: the supervisor \(pid \d+\) ended; ending its services and starting it again"), run.ToString());
         var statuses = Regex.Matches(run.Output, @"^memory-contiguous: pid (\d+), restarts 0, (Running|Starting)\r?$", RegexOptions.Multiline);
