@@ -20,14 +20,7 @@ internal unsafe partial struct PageTable
         ulong* entries = Table(table);
         int first = PageTableEntry.IndexOf(start, level), final = PageTableEntry.IndexOf(last, level);
         if (level == 1)
-        {
-            for (int i = first; i <= final; i++)
-            {
-                if (PageTableEntry.IsPresent(entries[i]) == mapped)
-                    return true;
-            }
-            return false;
-        }
+            return FindLeaf(entries + first, entries + final + 1, mapped);
         ulong span = PageTableEntry.SpanOf(level);
         ulong tableBase = start & ~(span * PageTableEntry.EntriesPerTable - 1);
         for (int i = first; i <= final; i++)
@@ -49,6 +42,35 @@ internal unsafe partial struct PageTable
             ulong from = i == first ? start : entryStart;
             ulong to = i == final ? last : entryStart + (span - 1);
             if (Find(entry & PageTableEntry.AddressMask, level - 1, from, to, mapped))
+                return true;
+        }
+        return false;
+    }
+
+    // Whether some entry in [from, to) of a leaf table is present (mapped true) or not present (mapped
+    // false), four entries per step: one OR (any present) or AND (all present) of their Present bits.
+    private static bool FindLeaf(ulong* from, ulong* to, bool mapped)
+    {
+        ulong* at = from;
+        if (mapped)
+        {
+            for (; at + 4 <= to; at += 4)
+            {
+                if (((at[0] | at[1] | at[2] | at[3]) & PageTableEntry.Present) != 0)
+                    return true;
+            }
+        }
+        else
+        {
+            for (; at + 4 <= to; at += 4)
+            {
+                if ((at[0] & at[1] & at[2] & at[3] & PageTableEntry.Present) == 0)
+                    return true;
+            }
+        }
+        for (; at < to; at++)
+        {
+            if (PageTableEntry.IsPresent(*at) == mapped)
                 return true;
         }
         return false;
