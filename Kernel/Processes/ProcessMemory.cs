@@ -80,7 +80,10 @@ internal sealed unsafe partial class ProcessMemory
         if (Tables.IsCreated)
             Tables.Destroy();
         for (int i = 0; i < _chunkCount; i++)
-            PhysicalMemoryManager.Free(_chunks[i]);
+        {
+            if (_chunkSizes[i] != SpareChunks.Size || !SpareChunks.Keep(_chunks[i]))
+                PhysicalMemoryManager.Free(_chunks[i]);
+        }
         _chunkCount = 0;
         if (_image != null)
             ImageCache.Release(_image);
@@ -333,7 +336,9 @@ internal sealed unsafe partial class ProcessMemory
             return false;
         ulong size = length > ChunkSize ? length : ChunkSize;
         size = (size + alignment - 1) & ~(alignment - 1);
-        ulong chunk = PhysicalMemoryManager.Allocate(size, alignment, RegionType.UserMemory, "process memory", zero: false);
+        ulong chunk = size == SpareChunks.Size && alignment <= SpareChunks.Size ? SpareChunks.Take() : 0;
+        if (chunk == 0)
+            chunk = PhysicalMemoryManager.Allocate(size, alignment, RegionType.UserMemory, "process memory", zero: false);
         if (chunk == 0 && size > length)
         {
             size = (length + alignment - 1) & ~(alignment - 1);
@@ -466,8 +471,10 @@ internal sealed unsafe partial class ProcessMemory
         child.ExecutablePath = ExecutablePath == null ? null : FileSystem.Bytes.ToArray(ExecutablePath);
         // One contiguous block for all of it up front (the LWK way, and few chunks however many areas
         // the parent has); pieces are carved from it below.
+        // A small process's copy fits one chunk of the smallest size exactly (its pieces need 4 KiB
+        // alignment only); a large one gets a chunk more, room for the alignment of its large pages.
         if (CommittedBytes > 0)
-            child.GrowPool(CommittedBytes + ChunkSize, ChunkSize);
+            child.GrowPool(CommittedBytes > ChunkSize ? CommittedBytes + ChunkSize : CommittedBytes, ChunkSize);
         if (_image != null)
         {
             ImageCache.AddUser(_image);
