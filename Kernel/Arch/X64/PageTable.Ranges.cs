@@ -119,7 +119,8 @@ internal unsafe partial struct PageTable
         return true;
     }
 
-    // Rewrites the flags of every leaf in the range, keeping its address, PAT choice and A/D bits.
+    // Rewrites the flags of every leaf in the range, keeping its address, PAT choice, A/D bits and
+    // whether it was mapped zeroed.
     private void ProtectRange(ulong table, int level, ulong start, ulong last, PageFlags flags)
     {
         ulong* entries = Table(table);
@@ -135,7 +136,7 @@ internal unsafe partial struct PageTable
                 if (PageTableEntry.IsLeaf(entry, level))
                 {
                     ulong pat = level == 1 ? PageTableEntry.PageSize : PageTableEntry.LargePat;
-                    ulong kept = entry & (PageTableEntry.Accessed | PageTableEntry.Dirty | pat);
+                    ulong kept = entry & (PageTableEntry.Accessed | PageTableEntry.Dirty | PageTableEntry.Zeroed | pat);
                     entries[index] = PageTableEntry.AddressOf(entry, level) | kept | LeafBits(flags, level);
                 }
                 else

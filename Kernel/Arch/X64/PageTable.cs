@@ -335,6 +335,8 @@ internal unsafe partial struct PageTable
             bits |= PageTableEntry.CacheDisable | PageTableEntry.WriteThrough;
         if ((flags & PageFlags.Global) != 0)
             bits |= PageTableEntry.Global;
+        if ((flags & PageFlags.Zeroed) != 0)
+            bits |= PageTableEntry.Zeroed;
         if (_noExecute && (flags & PageFlags.Executable) == 0)
             bits |= PageTableEntry.NoExecute;
         if (level > 1)
