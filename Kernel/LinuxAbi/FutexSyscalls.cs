@@ -147,6 +147,7 @@ internal static unsafe class FutexSyscalls
             && (flags & (PageFlags.User | PageFlags.Writable)) == (PageFlags.User | PageFlags.Writable);
         if (ok)
         {
+            process.Memory.Tables.ForgetZeroed(address);
             int* word = (int*)PhysicalMemory.ToVirtual(physical);
             for (; ; )
             {

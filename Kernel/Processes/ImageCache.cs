@@ -108,8 +108,9 @@ internal static unsafe class ImageCache
     }
 
     // Memory kept for reuse goes back to pmem (when memory is short, and before the final account):
-    // programs' cached pages no process uses, and spare page-table pages. Returns the bytes freed.
-    public static ulong ReleaseKeptMemory() => DropUnused() + PageTablePages.Drain();
+    // programs' cached pages no process uses, spare page-table pages and spare process chunks. Returns
+    // the bytes freed.
+    public static ulong ReleaseKeptMemory() => DropUnused() + PageTablePages.Drain() + SpareChunks.Drain();
 
     // Every entry no process uses goes back to pmem; returns the bytes freed.
     public static ulong DropUnused()

@@ -50,6 +50,7 @@ internal sealed unsafe partial class ProcessMemory
             ulong pieceEnd = pageEnd < end ? pageEnd : end;
             if (!grant->AddRun(physical, pieceEnd - at))
                 return -Errno.ENOMEM;
+            Tables.ForgetZeroed(at); // grantees write it through their own mappings
             at = pieceEnd;
         }
         return 0;

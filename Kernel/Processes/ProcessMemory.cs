@@ -51,15 +51,20 @@ internal sealed unsafe partial class ProcessMemory
         var memory = new ProcessMemory();
         // Not zeroed: each structure reads only the entries it has written (the node pool sets nodes up
         // as it hands them out), and zeroing them would be most of what creating an address space costs.
-        memory._areaStorage = (Vma*)KernelHeap.Allocate((ulong)(VmaCapacity * sizeof(Vma)));
-        memory._poolNodes = (PmemNode*)KernelHeap.Allocate((ulong)(PoolNodeCapacity * Pmem.NodeSize));
-        memory._chunks = (ulong*)KernelHeap.Allocate(MaxChunks * sizeof(ulong));
-        memory._chunkSizes = (ulong*)KernelHeap.Allocate(MaxChunks * sizeof(ulong));
-        if (memory._areaStorage == null || memory._poolNodes == null || memory._chunks == null || memory._chunkSizes == null)
+        // One heap block for the four arrays (each a multiple of 16 bytes): one allocation and one free
+        // per address space instead of four of each.
+        ulong areaBytes = (ulong)(VmaCapacity * sizeof(Vma)), nodeBytes = (ulong)(PoolNodeCapacity * Pmem.NodeSize);
+        ulong chunkBytes = MaxChunks * sizeof(ulong);
+        byte* block = (byte*)KernelHeap.Allocate(areaBytes + nodeBytes + 2 * chunkBytes);
+        if (block == null)
         {
-            memory.FreeBookkeeping();
+            Runtime.ObjectMemory.Release(memory);
             return null;
         }
+        memory._areaStorage = (Vma*)block;
+        memory._poolNodes = (PmemNode*)(block + areaBytes);
+        memory._chunks = (ulong*)(block + areaBytes + nodeBytes);
+        memory._chunkSizes = (ulong*)(block + areaBytes + nodeBytes + chunkBytes);
         memory.Areas.Initialize(memory._areaStorage, VmaCapacity);
         memory._pool.Initialize(memory._poolNodes, PoolNodeCapacity);
         if (memory.Tables.Create(PhysicalMemoryManager.PageTableAllocator, KernelPageTables.HasNoExecute) != PageTableResult.Ok
@@ -80,7 +85,10 @@ internal sealed unsafe partial class ProcessMemory
         if (Tables.IsCreated)
             Tables.Destroy();
         for (int i = 0; i < _chunkCount; i++)
-            PhysicalMemoryManager.Free(_chunks[i]);
+        {
+            if (_chunkSizes[i] != SpareChunks.Size || !SpareChunks.Keep(_chunks[i]))
+                PhysicalMemoryManager.Free(_chunks[i]);
+        }
         _chunkCount = 0;
         if (_image != null)
             ImageCache.Release(_image);
@@ -93,13 +101,11 @@ internal sealed unsafe partial class ProcessMemory
 
     private void FreeBookkeeping()
     {
-        KernelHeap.Free(_areaStorage);
-        KernelHeap.Free(_poolNodes);
-        KernelHeap.Free(_chunks);
-        KernelHeap.Free(_chunkSizes);
+        KernelHeap.Free(_areaStorage); // the block that holds all four arrays
         _areaStorage = null;
         _poolNodes = null;
         _chunks = null;
+        _chunkSizes = null;
     }
 
     // ---- areas ----
@@ -303,7 +309,7 @@ internal sealed unsafe partial class ProcessMemory
             }
             if (zero)
                 Runtime.MemoryOps.Zero(PhysicalMemory.ToVirtual(physical), (nuint)length);
-            if (Tables.Map(at, physical, length, flags, KernelPageTables.LargestPages) != PageTableResult.Ok)
+            if (Tables.Map(at, physical, length, zero ? flags | PageFlags.Zeroed : flags, KernelPageTables.LargestPages) != PageTableResult.Ok)
             {
                 _pool.Give(physical, length);
                 Release(start, at);
@@ -333,7 +339,9 @@ internal sealed unsafe partial class ProcessMemory
             return false;
         ulong size = length > ChunkSize ? length : ChunkSize;
         size = (size + alignment - 1) & ~(alignment - 1);
-        ulong chunk = PhysicalMemoryManager.Allocate(size, alignment, RegionType.UserMemory, "process memory", zero: false);
+        ulong chunk = size == SpareChunks.Size && alignment <= SpareChunks.Size ? SpareChunks.Take() : 0;
+        if (chunk == 0)
+            chunk = PhysicalMemoryManager.Allocate(size, alignment, RegionType.UserMemory, "process memory", zero: false);
         if (chunk == 0 && size > length)
         {
             size = (length + alignment - 1) & ~(alignment - 1);
@@ -404,6 +412,7 @@ internal sealed unsafe partial class ProcessMemory
                 return false;
             ulong pageEnd = (at & ~(pageSize - 1)) + pageSize;
             ulong chunk = pageEnd - at < length - done ? pageEnd - at : length - done;
+            Tables.ForgetZeroed(at);
             Runtime.MemoryOps.Move((byte*)PhysicalMemory.ToVirtual(physical), source + done, (nuint)chunk);
             done += chunk;
         }
@@ -441,6 +450,7 @@ internal sealed unsafe partial class ProcessMemory
             ulong chunk = sourceLeft < targetLeft ? sourceLeft : targetLeft;
             if (chunk > length - done)
                 chunk = length - done;
+            Tables.ForgetZeroed(to + done);
             Runtime.MemoryOps.Move((byte*)PhysicalMemory.ToVirtual(target), (byte*)PhysicalMemory.ToVirtual(source), (nuint)chunk);
             done += chunk;
         }
@@ -466,8 +476,10 @@ internal sealed unsafe partial class ProcessMemory
         child.ExecutablePath = ExecutablePath == null ? null : FileSystem.Bytes.ToArray(ExecutablePath);
         // One contiguous block for all of it up front (the LWK way, and few chunks however many areas
         // the parent has); pieces are carved from it below.
+        // A small process's copy fits one chunk of the smallest size exactly (its pieces need 4 KiB
+        // alignment only); a large one gets a chunk more, room for the alignment of its large pages.
         if (CommittedBytes > 0)
-            child.GrowPool(CommittedBytes + ChunkSize, ChunkSize);
+            child.GrowPool(CommittedBytes > ChunkSize ? CommittedBytes + ChunkSize : CommittedBytes, ChunkSize);
         if (_image != null)
         {
             ImageCache.AddUser(_image);
@@ -504,16 +516,21 @@ internal sealed unsafe partial class ProcessMemory
         return null;
     }
 
-    // Copies run by run: both sides are a few physically contiguous pieces.
+    // Copies run by run: both sides are a few physically contiguous pieces. Pages the parent has not
+    // written since they were mapped zeroed (most of a fresh brk heap, the unused part of a stack) are
+    // zeroed rather than copied: the same result, with stores only.
     private void CopyInto(ProcessMemory child, ulong start, ulong end)
     {
         for (ulong at = start; at < end;)
         {
-            ulong sourceRun = Tables.ContiguousRun(at, end - at, out ulong source);
+            ulong sourceRun = Tables.ContiguousRun(at, end - at, out ulong source, out bool untouchedZero);
             ulong targetRun = child.Tables.ContiguousRun(at, sourceRun, out ulong target);
             if (targetRun == 0)
                 return; // cannot happen: the child's copy of the area was just backed
-            Runtime.MemoryOps.Move((byte*)PhysicalMemory.ToVirtual(target), (byte*)PhysicalMemory.ToVirtual(source), (nuint)targetRun);
+            if (untouchedZero)
+                Runtime.MemoryOps.Zero(PhysicalMemory.ToVirtual(target), (nuint)targetRun);
+            else
+                Runtime.MemoryOps.Move((byte*)PhysicalMemory.ToVirtual(target), (byte*)PhysicalMemory.ToVirtual(source), (nuint)targetRun);
             at += targetRun;
         }
     }

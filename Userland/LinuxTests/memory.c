@@ -7,6 +7,7 @@
  */
 #include "ktest.h"
 
+#include <linux/futex.h>
 #include <sys/mman.h>
 
 #define PAGE 4096ul
@@ -524,6 +525,70 @@ static void t_map_stack_across_fork(void)
     KT_CHECK(munmap(m, size) == 0, "munmap: %s", strerror(errno));
 }
 
+/* What a forked child must see of memory the parent wrote and did not write. Kitten copies a page the
+ * parent never wrote since it was mapped zeroed by zeroing it: this checks that pages written by the
+ * program, and pages the kernel wrote for it through other mappings (mremap's move, FUTEX_WAKE_OP's store),
+ * arrive as written, and untouched ones as zeros. */
+struct fork_memory {
+    unsigned char *heap;    /* 1 MiB of fresh brk heap: pages 0, 17 and the last byte written */
+    unsigned char *moved;   /* two pages written, then moved by mremap */
+    int *futex_word;        /* set by FUTEX_WAKE_OP, never written by the program */
+};
+
+static void check_fork_memory(void *arg)
+{
+    struct fork_memory *m = arg;
+    if (m->heap[0] != 0xA5 || m->heap[17 * PAGE + 5] != 0x5A || m->heap[MIB - 1] != 0x77)
+        _exit(1);
+    m->heap[0] = 0;
+    m->heap[17 * PAGE + 5] = 0;
+    m->heap[MIB - 1] = 0;
+    if (!is_zero(m->heap, MIB))
+        _exit(2);   /* the untouched pages (and the rest of the touched ones) read as zeros */
+    for (size_t i = 0; i < 2 * PAGE; i += 64)
+        if (m->moved[i] != (unsigned char)(i / 64 + 1))
+            _exit(3);
+    if (*m->futex_word != 1234)
+        _exit(4);
+    m->heap[3 * PAGE] = 1;  /* the child's own copy: the parent must not see this */
+    _exit(0);
+}
+
+static void t_fork_copies_written_and_untouched_memory(void)
+{
+    struct fork_memory m;
+    long start = kt_sys(SYS_brk, 0);
+    KT_CHECK_RES(kt_sys(SYS_brk, start + MIB), start + (long)MIB);
+    m.heap = (unsigned char *)start;
+    m.heap[0] = 0xA5;
+    m.heap[17 * PAGE + 5] = 0x5A;
+    m.heap[MIB - 1] = 0x77;
+
+    unsigned char *old = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    KT_CHECK(old != MAP_FAILED, "mmap: %s", strerror(errno));
+    for (size_t i = 0; i < 2 * PAGE; i += 64)
+        old[i] = (unsigned char)(i / 64 + 1);
+    /* Moved onto fresh memory: the kernel copies the bytes into pages it has just mapped zeroed. */
+    unsigned char *target = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    KT_CHECK(target != MAP_FAILED, "mmap: %s", strerror(errno));
+    m.moved = mremap(old, 2 * PAGE, 2 * PAGE, MREMAP_MAYMOVE | MREMAP_FIXED, target);
+    KT_CHECK(m.moved == target, "mremap: %s", strerror(errno));
+
+    int *words = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    KT_CHECK(words != MAP_FAILED, "mmap: %s", strerror(errno));
+    m.futex_word = words + 100;
+    /* FUTEX_OP_SET of 1234 to the second word; the first word wakes nobody. */
+    long r = kt_sys(SYS_futex, words, FUTEX_WAKE_OP, 0, 0, m.futex_word, FUTEX_OP(FUTEX_OP_SET, 1234, FUTEX_OP_CMP_EQ, 0));
+    KT_CHECK(r == 0, "futex(FUTEX_WAKE_OP) = %s", kt_res(r));
+
+    int status = kt_run_in_child(check_fork_memory, &m);
+    KT_CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child checking the copied memory: %s", kt_status(status));
+    KT_CHECK(m.heap[3 * PAGE] == 0, "the child's write reached the parent");
+    KT_CHECK(m.heap[0] == 0xA5 && *m.futex_word == 1234, "the parent's memory changed");
+    KT_CHECK(munmap(m.moved, 2 * PAGE) == 0 && munmap(words, PAGE) == 0, "munmap: %s", strerror(errno));
+    KT_CHECK_RES(kt_sys(SYS_brk, start), start);
+}
+
 /* Read-only program data, a page of its own. Programs of a read-only file system share such pages between
  * processes (Kitten's image cache; Linux's page cache): making one writable must give the process its own
  * copy, never change what another process (here, the parent it was forked from) reads. */
@@ -592,6 +657,7 @@ static const struct kt_case cases[] = {
     KT_CASE(thread_stack_commits_as_used),
     KT_CASE(map_stack_read_write),
     KT_CASE(map_stack_across_fork),
+    KT_CASE(fork_copies_written_and_untouched_memory),
 };
 
 int main(int argc, char **argv) { return kt_main("memory", cases, KT_COUNT(cases), argc, argv); }

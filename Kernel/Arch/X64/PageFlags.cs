@@ -13,6 +13,7 @@ internal enum PageFlags : uint
     User = 1 << 2,        // ring 3 may access; lower half only
     NoCache = 1 << 3,     // PCD|PWT: uncached, for MMIO
     Global = 1 << 4,      // survives CR3 loads (CR4.PGE); for kernel mappings shared by every space
+    Zeroed = 1 << 5,      // the pages are all zeros now (PageTableEntry.Zeroed); not reported by Translate
 }
 
 // The leaf sizes a mapping may use.

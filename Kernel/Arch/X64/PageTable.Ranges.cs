@@ -6,26 +6,74 @@ namespace Kitten.Kernel.Arch.X64;
 
 internal unsafe partial struct PageTable
 {
-    // Sets anyMapped if some page in the range is mapped, anyHole if some page is not.
-    private readonly void Survey(ulong table, int level, ulong start, ulong last, ref bool anyMapped, ref bool anyHole)
+    // Whether some page in the range is mapped (Map refuses then) or some page is not (Protect refuses
+    // then). Each table is scanned by index, stopping at the first answer: an address space's tables are
+    // mostly empty entries, and every mmap, brk and execve asks about hundreds of them.
+    private readonly bool AnyMapped(ulong table, int level, ulong start, ulong last) => Find(table, level, start, last, mapped: true);
+
+    private readonly bool AnyHole(ulong table, int level, ulong start, ulong last) => Find(table, level, start, last, mapped: false);
+
+    // Whether some page of [start, last] is mapped (mapped true) or unmapped (mapped false); the range
+    // lies under this one table (the caller clipped it).
+    private readonly bool Find(ulong table, int level, ulong start, ulong last, bool mapped)
     {
         ulong* entries = Table(table);
+        int first = PageTableEntry.IndexOf(start, level), final = PageTableEntry.IndexOf(last, level);
+        if (level == 1)
+            return FindLeaf(entries + first, entries + final + 1, mapped);
         ulong span = PageTableEntry.SpanOf(level);
-        ulong v = start;
-        while (true)
+        ulong tableBase = start & ~(span * PageTableEntry.EntriesPerTable - 1);
+        for (int i = first; i <= final; i++)
         {
-            ulong stop = ClipToEntry(v, span, last);
-            ulong entry = entries[PageTableEntry.IndexOf(v, level)];
+            ulong entry = entries[i];
             if (!PageTableEntry.IsPresent(entry))
-                anyHole = true;
-            else if (PageTableEntry.IsLeaf(entry, level))
-                anyMapped = true;
-            else
-                Survey(entry & PageTableEntry.AddressMask, level - 1, v, stop, ref anyMapped, ref anyHole);
-            if ((anyMapped && anyHole) || stop == last)
-                return;
-            v = stop + 1;
+            {
+                if (!mapped)
+                    return true;
+                continue;
+            }
+            if (PageTableEntry.IsLeaf(entry, level))
+            {
+                if (mapped)
+                    return true;
+                continue;
+            }
+            ulong entryStart = tableBase + (ulong)i * span;
+            ulong from = i == first ? start : entryStart;
+            ulong to = i == final ? last : entryStart + (span - 1);
+            if (Find(entry & PageTableEntry.AddressMask, level - 1, from, to, mapped))
+                return true;
         }
+        return false;
+    }
+
+    // Whether some entry in [from, to) of a leaf table is present (mapped true) or not present (mapped
+    // false), four entries per step: one OR (any present) or AND (all present) of their Present bits.
+    private static bool FindLeaf(ulong* from, ulong* to, bool mapped)
+    {
+        ulong* at = from;
+        if (mapped)
+        {
+            for (; at + 4 <= to; at += 4)
+            {
+                if (((at[0] | at[1] | at[2] | at[3]) & PageTableEntry.Present) != 0)
+                    return true;
+            }
+        }
+        else
+        {
+            for (; at + 4 <= to; at += 4)
+            {
+                if ((at[0] & at[1] & at[2] & at[3] & PageTableEntry.Present) == 0)
+                    return true;
+            }
+        }
+        for (; at < to; at++)
+        {
+            if (PageTableEntry.IsPresent(*at) == mapped)
+                return true;
+        }
+        return false;
     }
 
     // Removes every leaf in the range (the edges are page boundaries by now, so each leaf met lies inside)
@@ -71,7 +119,8 @@ internal unsafe partial struct PageTable
         return true;
     }
 
-    // Rewrites the flags of every leaf in the range, keeping its address, PAT choice and A/D bits.
+    // Rewrites the flags of every leaf in the range, keeping its address, PAT choice, A/D bits and
+    // whether it was mapped zeroed.
     private void ProtectRange(ulong table, int level, ulong start, ulong last, PageFlags flags)
     {
         ulong* entries = Table(table);
@@ -87,7 +136,7 @@ internal unsafe partial struct PageTable
                 if (PageTableEntry.IsLeaf(entry, level))
                 {
                     ulong pat = level == 1 ? PageTableEntry.PageSize : PageTableEntry.LargePat;
-                    ulong kept = entry & (PageTableEntry.Accessed | PageTableEntry.Dirty | pat);
+                    ulong kept = entry & (PageTableEntry.Accessed | PageTableEntry.Dirty | PageTableEntry.Zeroed | pat);
                     entries[index] = PageTableEntry.AddressOf(entry, level) | kept | LeafBits(flags, level);
                 }
                 else

@@ -72,6 +72,7 @@ internal unsafe partial struct PageTable
             if (pdpt == 0)
                 return PageTableResult.OutOfMemory;
             pml4[i] = pdpt | IntermediateBits(UpperHalfStart);
+            _ownsUpperHalf = true;
         }
         return PageTableResult.Ok;
     }
@@ -83,19 +84,19 @@ internal unsafe partial struct PageTable
     {
         if (_root == 0 || kernel._root == 0)
             return PageTableResult.NotCreated;
-        ulong* pml4 = Table(_root);
-        for (int i = KernelFirstEntry; i < PageTableEntry.EntriesPerTable; i++)
-        {
-            if (PageTableEntry.IsPresent(pml4[i]) && !IsBorrowed(i))
-                return PageTableResult.AlreadyMapped;
-        }
-        // Every process does this (twice per fork and execve): a plain copy, and whole words of the
-        // borrowed bitmap (the kernel half is 256 entries from a multiple of 64).
-        ulong* kernelPml4 = kernel.Table(kernel._root);
-        for (int i = KernelFirstEntry; i < PageTableEntry.EntriesPerTable; i++)
-            pml4[i] = kernelPml4[i];
+        if (_ownsUpperHalf)
+            return PageTableResult.AlreadyMapped;
+        // Every process does this (twice per fork and execve): one block copy of the 256 entries (2 KiB),
+        // and whole words of the borrowed bitmap (the kernel half is 256 entries from a multiple of 64).
+        *(UpperHalfEntries*)(Table(_root) + KernelFirstEntry) = *(UpperHalfEntries*)(kernel.Table(kernel._root) + KernelFirstEntry);
         for (int word = KernelFirstEntry / 64; word < PageTableEntry.EntriesPerTable / 64; word++)
             _borrowed[word] = ulong.MaxValue;
         return PageTableResult.Ok;
+    }
+
+    // PML4 entries 256..511 as one value, so that sharing them is a single block copy.
+    private struct UpperHalfEntries
+    {
+        private fixed ulong _entries[PageTableEntry.EntriesPerTable - KernelFirstEntry];
     }
 }

@@ -29,6 +29,13 @@ internal unsafe partial struct PageTable
     private ulong _ownedTables;
     private bool _noExecute;        // IA32_EFER.NXE is set: bit 63 of entries means XD, not "reserved"
     private fixed ulong _borrowed[8];   // one bit per PML4 entry that points at tables owned elsewhere
+    private bool _ownsUpperHalf;        // some PML4 entry in 256..511 is a table of ours (never freed before Destroy)
+    // The tables owned, root included, while there are at most TrackedTables of them (a small process's
+    // case): Destroy then frees them from this list instead of scanning 512 entries of each table.
+    private const int TrackedTables = 32;
+    private fixed ulong _tracked[TrackedTables];
+    private int _trackedCount;
+    private bool _untracked;            // more tables were owned at some point than the list holds
 
     public readonly bool IsCreated => _root != 0;
     public readonly ulong RootPhysical => _root;
@@ -62,6 +69,15 @@ internal unsafe partial struct PageTable
     {
         if (_root == 0)
             return;
+        if (!_untracked)
+        {
+            while (_trackedCount > 0)
+                FreeTable(_tracked[_trackedCount - 1]);
+            _root = 0;
+            for (int i = 0; i < 8; i++)
+                _borrowed[i] = 0;
+            return;
+        }
         ulong* pml4 = Table(_root);
         for (int i = 0; i < PageTableEntry.EntriesPerTable; i++)
         {
@@ -96,9 +112,7 @@ internal unsafe partial struct PageTable
             return PageTableResult.InvalidFlags;
         if ((sizes & PageSizes.Size4K) == 0 && !PageSizesFit(virt, phys, length, sizes))
             return PageTableResult.Misaligned;
-        bool anyMapped = false, anyHole = false;
-        Survey(_root, 4, virt, virt + (length - 1), ref anyMapped, ref anyHole);
-        if (anyMapped)
+        if (AnyMapped(_root, 4, virt, virt + (length - 1)))
             return PageTableResult.AlreadyMapped;
 
         ulong v = virt, p = phys, remaining = length;
@@ -128,12 +142,17 @@ internal unsafe partial struct PageTable
                 if (toBoundary != 0 && toBoundary < count)
                     count = toBoundary;
             }
+            // A pointer walk with the next entry's value in hand: the fill is most of what mapping a
+            // program's pages costs (hundreds of 4 KiB entries per execve and fork).
             ulong* entry = table + index;
-            for (ulong k = 0; k < count; k++)
+            ulong* fillEnd = entry + count;
+            ulong value = p | bits;
+            while (entry < fillEnd)
             {
-                entry[k] = p | bits;
-                p += size;
+                *entry++ = value;
+                value += size;
             }
+            p += count * size;
             v += count * size;
             remaining -= count * size;
         }
@@ -164,9 +183,7 @@ internal unsafe partial struct PageTable
             return check;
         if ((flags & PageFlags.User) != 0 && virt >= UpperHalfStart)
             return PageTableResult.InvalidFlags;
-        bool anyMapped = false, anyHole = false;
-        Survey(_root, 4, virt, virt + (length - 1), ref anyMapped, ref anyHole);
-        if (anyHole)
+        if (AnyHole(_root, 4, virt, virt + (length - 1)))
             return PageTableResult.NotMapped;
         check = SplitEdges(virt, length);
         if (check != PageTableResult.Ok)
@@ -295,6 +312,8 @@ internal unsafe partial struct PageTable
                 if (child == 0)
                     return null;
                 entries[index] = child | IntermediateBits(v);
+                if (l == 4 && index >= KernelFirstEntry)
+                    _ownsUpperHalf = true;
                 table = child;
             }
             else
@@ -316,6 +335,8 @@ internal unsafe partial struct PageTable
             bits |= PageTableEntry.CacheDisable | PageTableEntry.WriteThrough;
         if ((flags & PageFlags.Global) != 0)
             bits |= PageTableEntry.Global;
+        if ((flags & PageFlags.Zeroed) != 0)
+            bits |= PageTableEntry.Zeroed;
         if (_noExecute && (flags & PageFlags.Executable) == 0)
             bits |= PageTableEntry.NoExecute;
         if (level > 1)
@@ -334,8 +355,13 @@ internal unsafe partial struct PageTable
     private ulong AllocateTable()
     {
         ulong page = _allocator.AllocateZeroedPage(_allocator.Context);
-        if (page != 0)
-            _ownedTables++;
+        if (page == 0)
+            return 0;
+        _ownedTables++;
+        if (_trackedCount < TrackedTables)
+            _tracked[_trackedCount++] = page;
+        else
+            _untracked = true;
         return page;
     }
 
@@ -343,6 +369,14 @@ internal unsafe partial struct PageTable
     {
         _allocator.FreePage(_allocator.Context, page);
         _ownedTables--;
+        for (int i = _trackedCount - 1; i >= 0; i--)
+        {
+            if (_tracked[i] == page)
+            {
+                _tracked[i] = _tracked[--_trackedCount];
+                break;
+            }
+        }
     }
 
     private void FreeTree(ulong table, int level)

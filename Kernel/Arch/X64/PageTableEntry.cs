@@ -3,6 +3,8 @@
 // Level numbers used throughout: 4 = PML4, 3 = page-directory-pointer table (PDPT), 2 = page directory
 // (PD), 1 = page table (PT). Level 3 and 2 entries with PS set map a 1 GiB or 2 MiB page; level 1 entries
 // always map a 4 KiB page (there bit 7 is PAT, not PS).
+using System.Runtime.CompilerServices;
+
 namespace Kitten.Kernel.Arch.X64;
 
 internal static class PageTableEntry
@@ -16,6 +18,12 @@ internal static class PageTableEntry
     public const ulong Dirty = 1UL << 6;          // leaves only
     public const ulong PageSize = 1UL << 7;       // PS in PDPTEs and PDEs; the PAT bit in PTEs
     public const ulong Global = 1UL << 8;         // leaves only, with CR4.PGE (4.10.2.4)
+    // Software-defined, in a bit the MMU ignores in every leaf format (bits 11:9; Intel SDM vol. 3A, Tables
+    // 4-18, 4-20): the page was zero when mapped. With Dirty still clear (the MMU sets it on the first
+    // write through this entry, 4.8 "Accessed and Dirty Flags") the page is still all zeros, so a copy
+    // of it can be made by zeroing instead of copying. Kernel writes that bypass this entry (through the
+    // direct map) clear it: PageTable.ForgetZeroed.
+    public const ulong Zeroed = 1UL << 9;
     public const ulong LargePat = 1UL << 12;      // PAT bit of a 1 GiB or 2 MiB leaf (Table 4-17, 4-19)
     public const ulong NoExecute = 1UL << 63;     // XD; reserved (a #PF with RSVD) unless IA32_EFER.NXE = 1
 
@@ -31,17 +39,23 @@ internal static class PageTableEntry
     public const ulong Size1G = 1UL << 30;
     public const ulong Size512G = 1UL << 39;
 
-    // The size of the region one entry of a table at this level covers.
+    // The size of the region one entry of a table at this level covers. (These helpers are inlined: the
+    // page-table walks of every fork and execve call them per entry.)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ulong SpanOf(int level) => 1UL << (12 + 9 * (level - 1));
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int IndexOf(ulong virtualAddress, int level) => (int)((virtualAddress >> (12 + 9 * (level - 1))) & 511);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool IsPresent(ulong entry) => (entry & Present) != 0;
 
     // A present entry that maps a page rather than pointing at the next table.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool IsLeaf(ulong entry, int level) => level == 1 || (level <= 3 && (entry & PageSize) != 0);
 
     // The physical address an entry holds: the next table, or the page it maps.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ulong AddressOf(ulong entry, int level)
     {
         if (level == 1 || !IsLeaf(entry, level))

@@ -60,11 +60,43 @@ FUNC kitten_memmove
         rep movsb
         ret
 
-; memset(dst, byte, n): the byte replicated into a quadword for REP STOSQ, then the tail.
+; memset(dst, byte, n): the byte replicated into a quadword, then 256-byte blocks of sixteen 16-byte SSE
+; stores, then REP STOSQ and REP STOSB for the rest. The SSE loop is 19 instructions per 256 bytes where
+; REP STOSQ is 32 iterations, each an instruction under QEMU's -icount: zeroing a 4 KiB page costs 304
+; instead of 512, and pages are zeroed for every page table and every committed page. XMM0 is
+; caller-saved in the SysV ABI (only compiled code calls this) and saved on every kernel entry.
 FUNC kitten_memset
         movzx eax, sil
         mov r8, 0x0101010101010101
         imul rax, r8
+        cmp rdx, 256
+        jb .quads
+        movq xmm0, rax
+        punpcklqdq xmm0, xmm0
+        mov rcx, rdx
+        shr rcx, 8
+.block:
+        movups [rdi + 0], xmm0
+        movups [rdi + 16], xmm0
+        movups [rdi + 32], xmm0
+        movups [rdi + 48], xmm0
+        movups [rdi + 64], xmm0
+        movups [rdi + 80], xmm0
+        movups [rdi + 96], xmm0
+        movups [rdi + 112], xmm0
+        movups [rdi + 128], xmm0
+        movups [rdi + 144], xmm0
+        movups [rdi + 160], xmm0
+        movups [rdi + 176], xmm0
+        movups [rdi + 192], xmm0
+        movups [rdi + 208], xmm0
+        movups [rdi + 224], xmm0
+        movups [rdi + 240], xmm0
+        add rdi, 256
+        dec rcx
+        jnz .block
+        and rdx, 255
+.quads:
         mov rcx, rdx
         shr rcx, 3
         rep stosq

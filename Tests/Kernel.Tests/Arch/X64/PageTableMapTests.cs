@@ -270,4 +270,24 @@ public class PageTableMapTests : PageTableTestBase
         pt.Destroy();  // a second Destroy does nothing
         Assert.That(Memory.Errors, Is.Empty);
     }
+
+    // Destroy frees from its list of tables while a hierarchy has at most 32, and walks the tree beyond:
+    // both must return every page, also after Unmap freed some of them.
+    [TestCase(8)]
+    [TestCase(31)]
+    [TestCase(60)]
+    public void DestroyReturnsEveryPageWhateverTheNumberOfTables(int leafTables)
+    {
+        var pt = NewPageTable();
+        for (int i = 0; i < leafTables; i++)
+            Assert.That(pt.Map((ulong)i * M2 + 5 * K4, Ram + (ulong)i * K4, K4, Rw, PageSizes.All), Is.EqualTo(PageTableResult.Ok));
+        for (int i = 0; i < leafTables; i += 3)
+            Assert.That(pt.Unmap((ulong)i * M2 + 5 * K4, K4), Is.EqualTo(PageTableResult.Ok));
+        Assert.That(pt.PageTableBytes, Is.EqualTo((ulong)Memory.PagesInUse * 4096));
+        Assert.That(pt.Map(3 * M2, Ram, K4, Rw, PageSizes.All), Is.EqualTo(PageTableResult.Ok));
+        pt.Destroy();
+        Assert.That(Memory.PagesInUse, Is.Zero);
+        Assert.That(pt.PageTableBytes, Is.Zero);
+        Assert.That(Memory.Errors, Is.Empty);
+    }
 }
