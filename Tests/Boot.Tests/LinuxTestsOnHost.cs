@@ -13,7 +13,7 @@ namespace Kitten.Boot.Tests;
 public partial class LinuxTestsOnHost
 {
     public static readonly string[] Programs =
-        { "files", "memory", "process", "signals", "time", "identity", "misc", "tty", "isolation", "threads", "procfs" };
+        { "files", "memory", "process", "signals", "time", "identity", "misc", "tty", "isolation", "threads", "procfs", "locks" };
 
     private static readonly string SourceDirectory = Path.Combine(KittenCommand.RepositoryRoot, "Userland", "LinuxTests");
     private static readonly string OutDirectory = Path.Combine(SourceDirectory, "out");
