@@ -24,20 +24,13 @@ internal readonly ref struct CommandLine
     // The value of the first key=value word with this key.
     public bool TryGetValue(string key, out ReadOnlySpan<byte> value)
     {
-        int position = 0;
-        while (NextWord(_text, ref position, out ReadOnlySpan<byte> current))
-        {
-            if (current.Length > key.Length && current[key.Length] == (byte)'=' && Equals(current.Slice(0, key.Length), key))
-            {
-                value = current.Slice(key.Length + 1);
-                return true;
-            }
-        }
-        value = default;
-        return false;
+        Span<byte> bytes = stackalloc byte[key.Length];
+        for (int i = 0; i < key.Length; i++)
+            bytes[i] = (byte)key[i];
+        return TryGetValue(bytes, out value);
     }
 
-    public bool TryGetValue(ReadOnlySpan<byte> key, out ReadOnlySpan<byte> value)
+    public bool TryGetValue(scoped ReadOnlySpan<byte> key, out ReadOnlySpan<byte> value)
     {
         int position = 0;
         while (NextWord(_text, ref position, out ReadOnlySpan<byte> current))
