@@ -9,6 +9,7 @@ namespace Kitten.Kernel.LinuxAbi;
 internal static unsafe class NumaSyscalls
 {
     private const int NodeCount = 1;
+    private const ulong MaxNodemaskBits = 4096 * 8;   // a page of mask (mm/mempolicy.c copy_nodes_to_user)
     private const int MPOL_DEFAULT = 0;
     private const ulong MPOL_F_NODE = 1, MPOL_F_ADDR = 2, MPOL_F_MEMS_ALLOWED = 4;
 
@@ -42,9 +43,11 @@ internal static unsafe class NumaSyscalls
             return -Errno.EFAULT;
         if (nodemask != 0)
         {
-            // ALIGN(maxnode - 1, 64) / 8 bytes, as Linux copies; the default policy's mask is empty, the
-            // allowed nodes are node 0.
-            ulong bytes = (maxnode - 1 + 63) / 64 * 8;
+            // ALIGN(maxnode - 1, 64) / 8 bytes, as Linux copies, and EINVAL (after the mode is written)
+            // beyond a page; the default policy's mask is empty, the allowed nodes are node 0.
+            ulong bytes = maxnode - 1 > MaxNodemaskBits ? MaxNodemaskBits / 8 + 8 : (maxnode - 1 + 63) / 64 * 8;
+            if (bytes > MaxNodemaskBits / 8)
+                return -Errno.EINVAL;
             if (bytes > 0 && UserMemory.Zero(nodemask, bytes) != 0)
                 return -Errno.EFAULT;
             if (allowed && bytes > 0 && !UserMemory.Write64(nodemask, 1))

@@ -174,8 +174,11 @@ internal static unsafe class ProcessLifecycle
         {
             // The child borrows nothing here (its memory is a copy), but the parent still waits, as
             // vfork(2) promises: programs rely on the child having exec'd or exited when vfork returns.
+            // `child` is not touched once it runs: it may exit and, with SIGCHLD ignored, be reaped and
+            // freed before this loop looks (its freed Pid read as 0 matched the cleared VforkChild, and
+            // the parent waited for good).
             bool interrupts = parent.ChildEvents.Lock.Acquire();
-            while (parent.VforkChild == child.Pid && !Signaling.InterruptPending())
+            while (parent.VforkChild == (int)tid && !Signaling.InterruptPending())
                 parent.ChildEvents.Wait();
             parent.ChildEvents.Lock.Release(interrupts);
         }

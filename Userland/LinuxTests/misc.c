@@ -184,6 +184,7 @@ static void t_get_mempolicy(void)
     KT_CHECK_RES(kt_sys(SYS_get_mempolicy, &mode, NULL, 0, &here, 0), -EINVAL);
     KT_CHECK_RES(kt_sys(SYS_get_mempolicy, &mode, mask, 0, NULL, 0), -EINVAL);
     KT_CHECK_RES(kt_sys(SYS_get_mempolicy, &mode, NULL, 0, (void *)16, 2), -EFAULT);
+    KT_CHECK_RES(kt_sys(SYS_get_mempolicy, NULL, mask, 1ul << 20, NULL, 0), -EINVAL); /* more than a page of mask */
 }
 
 /* The syscall instruction returns in rax and clobbers only rcx and r11: rdi, rsi, rdx, r10, r8, r9, the

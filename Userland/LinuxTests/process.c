@@ -253,6 +253,25 @@ static void t_vfork_parent_waits(void)
     KT_CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 7, "child %s, want exited 7", kt_status(status));
 }
 
+/* vfork with SIGCHLD ignored: the child is reaped the moment it exits, while its parent is still in vfork;
+ * the parent must come back every time (Kitten once read the freed child and waited for good). */
+static void t_vfork_child_reaped_at_once(void)
+{
+    struct sigaction ignore = {.sa_handler = SIG_IGN}, old;
+    KT_CHECK(sigaction(SIGCHLD, &ignore, &old) == 0, "sigaction: %s", kt_errno());
+    int done = 0;
+    for (int i = 0; i < 300; i++) {
+        pid_t pid = vfork();
+        if (pid == 0)
+            _exit(0);
+        if (pid < 0)
+            break;
+        done++;
+    }
+    KT_CHECK(sigaction(SIGCHLD, &old, NULL) == 0, "sigaction: %s", kt_errno());
+    KT_CHECK(done == 300, "vfork %d of 300: %s", done + 1, kt_errno());
+}
+
 /* vfork then execve, the posix_spawn pattern: the new program runs and its exit status comes back. */
 static void t_vfork_then_execve(void)
 {
@@ -650,6 +669,7 @@ static const struct kt_case cases[] = {
     KT_CASE(fork_many_children),
     KT_CASE(vfork_parent_waits),
     KT_CASE(vfork_then_execve),
+    KT_CASE(vfork_child_reaped_at_once),
     KT_CASE(execve_argv_envp_auxv),
     KT_CASE(execve_closes_cloexec_fds),
     KT_CASE(execve_signal_dispositions),

@@ -23,7 +23,7 @@
  *    more than 1 MiB; MADV_HWPOISON, MADV_SOFT_OFFLINE and the guard-region advice are never given;
  *  - structures the kernel reads and acts on (timespecs, sigactions, iovecs, argv, paths that may create
  *    files, new rlimits) come from a read-only fixture area, or are invalid pointers; sleeps last at most
- *    a microsecond; wait4 always has WNOHANG; prlimit64 never sets a limit;
+ *    a microsecond; wait4 and waitid always have WNOHANG, flock LOCK_NB; prlimit64 never sets a limit;
  *  - kill and tgkill reach only the child itself (with signals it handles) or no process at all, and the
  *    parent only with signal 0; SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP and SIGSYS keep their default
  *    action; handlers are a no-op function or SIG_IGN, always with SA_RESTORER, never SA_RESETHAND;
@@ -139,6 +139,7 @@ struct syscall_desc {
     (MAP_SHARED | MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS | MAP_GROWSDOWN | MAP_NORESERVE | MAP_POPULATE |    \
      MAP_NONBLOCK | MAP_STACK | MAP_HUGETLB | MAP_FIXED_NOREPLACE | MAP_32BIT)
 #define WAIT_MASK (WNOHANG | WUNTRACED | WCONTINUED | __WNOTHREAD | __WALL | __WCLONE)
+#define WAITID_MASK (WNOHANG | WEXITED | WSTOPPED | WCONTINUED | WNOWAIT | __WNOTHREAD | __WALL | __WCLONE)
 
 static const struct syscall_desc table[] = {
     /* files */
@@ -163,6 +164,7 @@ static const struct syscall_desc table[] = {
     {SYS_pipe2, "pipe2", 2, {K_OUT, K_FLAGS}, O_CLOEXEC | O_NONBLOCK | O_DIRECT | O_EXCL, 2, RUN_PLAIN, 0},
     {SYS_fcntl, "fcntl", 3, {K_FD, K_FCNTL, K_INT}, 0, 4, RUN_PLAIN, 0},
     {SYS_ioctl, "ioctl", 3, {K_FD, K_IOCTL, K_OUT}, 0, 4, RUN_PLAIN, 0},
+    {SYS_flock, "flock", 2, {K_FD, K_FLAGS}, LOCK_SH | LOCK_EX | LOCK_NB | LOCK_UN, 3, RUN_PLAIN, 0},
     /* memory */
     {SYS_brk, "brk", 1, {K_BRK}, 0, 3, RUN_PLAIN, 0},
     {SYS_mmap, "mmap", 6, {K_ADDR, K_MLEN, K_PROT, K_FLAGS, K_FD, K_OFF}, MMAP_FLAGS_MASK, 5, RUN_PLAIN, 0},
@@ -170,6 +172,7 @@ static const struct syscall_desc table[] = {
     {SYS_mprotect, "mprotect", 3, {K_ADDR, K_MLEN, K_PROT}, 0, 4, RUN_PLAIN, 0},
     {SYS_madvise, "madvise", 3, {K_ADDR, K_MLEN, K_MADV}, 0, 4, RUN_PLAIN, 0},
     {SYS_mremap, "mremap", 5, {K_ADDR, K_MLEN, K_MLEN, K_FLAGS, K_ADDR}, 7, 4, RUN_PLAIN, 0},
+    {SYS_get_mempolicy, "get_mempolicy", 5, {K_OUT, K_OUT, K_LEN, K_ADDR, K_FLAGS}, 7, 2, RUN_PLAIN, 0},
     /* processes */
     {SYS_fork, "fork", 0, {0}, 0, 1, RUN_FORK, 0},
     {SYS_vfork, "vfork", 0, {0}, 0, 1, RUN_FORK, 0},
@@ -177,6 +180,7 @@ static const struct syscall_desc table[] = {
     {SYS_exit, "exit", 1, {K_EXIT}, 0, 1, RUN_EXIT, 0},
     {SYS_exit_group, "exit_group", 1, {K_EXIT}, 0, 1, RUN_EXIT, 0},
     {SYS_wait4, "wait4", 4, {K_PID, K_OUT, K_FLAGS, K_OUT}, WAIT_MASK, 3, RUN_PLAIN, 0},
+    {SYS_waitid, "waitid", 5, {K_SMALL, K_PID, K_OUT, K_FLAGS, K_OUT}, WAITID_MASK, 3, RUN_PLAIN, 0},
     {SYS_getpid, "getpid", 0, {0}, 0, 2, RUN_PLAIN, 0},
     {SYS_getppid, "getppid", 0, {0}, 0, 2, RUN_PLAIN, 0},
     {SYS_gettid, "gettid", 0, {0}, 0, 2, RUN_PLAIN, 0},
@@ -783,6 +787,12 @@ static void sanitize(struct call *c)
         break;
     case SYS_wait4:
         a[2] |= WNOHANG;
+        break;
+    case SYS_waitid:
+        a[3] |= WNOHANG;
+        break;
+    case SYS_flock: /* two descriptions of one file in the child: a blocking lock could wait for itself */
+        a[1] |= LOCK_NB;
         break;
     case SYS_kill: /* kill(0) and kill(-1) would reach the process group and every process */
         a[0] = safe_pid(a[0], 0);
