@@ -269,6 +269,10 @@ static void t_vfork_child_reaped_at_once(void)
         done++;
     }
     KT_CHECK(sigaction(SIGCHLD, &old, NULL) == 0, "sigaction: %s", kt_errno());
+    /* Linux lets a vfork parent go on before its child is through exiting, so the last child may end
+     * after SIGCHLD is back to default, as a zombie: reap what is left, so that later cases find none. */
+    while (kt_sys(SYS_wait4, -1, NULL, 0, NULL) > 0)
+        ;
     KT_CHECK(done == 300, "vfork %d of 300: %s", done + 1, kt_errno());
 }
 
