@@ -35,7 +35,7 @@ internal readonly ref struct CommandLine
         int position = 0;
         while (NextWord(_text, ref position, out ReadOnlySpan<byte> current))
         {
-            if (current.Length > key.Length && current[key.Length] == (byte)'=' && SameBytes(current.Slice(0, key.Length), key))
+            if (current.Length > key.Length && current[key.Length] == (byte)'=' && Kitten.Kernel.FileSystem.Bytes.Equal(current.Slice(0, key.Length), key))
             {
                 value = current.Slice(key.Length + 1);
                 return true;
@@ -69,16 +69,6 @@ internal readonly ref struct CommandLine
     }
 
     private static bool IsSpace(byte c) => c == (byte)' ' || c == (byte)'\t' || c == (byte)'\n' || c == (byte)'\r';
-
-    private static bool SameBytes(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b)
-    {
-        if (a.Length != b.Length)
-            return false;
-        for (int i = 0; i < a.Length; i++)
-            if (a[i] != b[i])
-                return false;
-        return true;
-    }
 
     public static bool Equals(ReadOnlySpan<byte> text, string value)
     {
