@@ -13,9 +13,14 @@ internal unsafe struct Grant
     public const int MaxRuns = 16;
     public const int MaxMappings = 16;
 
+    // The granter of the kernel's own grants (the free-memory view, IpcMemoryView.cs): no address space
+    // has this handle (a space's handle is its object's address), so a process's unmapping, exec or exit
+    // (GrantTable.RevokeOverlapping) never matches them.
+    public const nint KernelGranter = 0;
+
     public IpcObject Header;
     public ulong Id;              // never reused: names this grant's areas in grantees' area lists
-    public nint Granter;          // the granter's address space (opaque here)
+    public nint Granter;          // the granter's address space (opaque here), or KernelGranter
     public ulong Start;
     public ulong Length;
     public int MaxProt;           // PROT_READ, or PROT_READ|PROT_WRITE

@@ -1,6 +1,7 @@
 // Every live grant, for the questions address spaces ask: does unmapping this range of mine revoke a grant
 // (the granter side), which mappings of grants are in this space (the grantee side). Grants are few and
-// made rarely, so a list does.
+// made rarely, so a list does. The kernel's own grant (the free-memory view) is on the list too, so that
+// its grantees' mappings are found like any others; it is never revoked.
 using Kitten.Kernel.LinuxAbi;
 
 namespace Kitten.Kernel.Ipc;
@@ -8,9 +9,14 @@ namespace Kitten.Kernel.Ipc;
 internal static unsafe class GrantTable
 {
     private static Grant* s_live;
+    private static Grant* s_kernel;     // the kernel's own grant, or null
     private static ulong s_nextId = 1;
 
-    public static bool HasLive => s_live != null;
+    // Whether unmapping memory, exec or exit could concern a grant: false when there is none, or only the
+    // kernel's with no mapping anywhere, so that the process paths that ask (munmap, exit) stay as cheap as
+    // before the kernel made its grant. Read without IpcLock, as before: a grant being made or mapped by
+    // another process concerns this one's memory only once it maps it, which its own memory lock orders.
+    public static bool HasLive => s_live != null && (s_live != s_kernel || s_live->NextLive != null || s_live->MappingCount != 0);
 
     // Unmaps a grant's pages from a grantee's space (no TLB flush yet): set by the kernel.
     public static delegate*<nint, ulong, ulong, void> UnmapFromSpace;
@@ -28,6 +34,23 @@ internal static unsafe class GrantTable
         return g;
     }
 
+    // The kernel's own read-only grant of [physical, physical + length): granter KernelGranter, owned by no
+    // process, published, and held by the kernel for good (a reference of its own besides the list's), so
+    // that closing every handle to it frees nothing. Null if memory is short. Caller holds IpcLock.
+    public static Grant* CreateKernelGrant(ulong physical, ulong length)
+    {
+        const int ProtRead = 1;
+        Grant* g = Create(null, Grant.KernelGranter, 0, length, ProtRead);
+        if (g == null)
+            return null;
+        g->AddRun(physical, length);
+        Publish(g);
+        IpcObject.Retain(&g->Header);
+        IpcObject.Permanent++;
+        s_kernel = g;
+        return g;
+    }
+
     // Makes a grant live once its runs are recorded (it holds a reference while live).
     public static void Publish(Grant* g)
     {
@@ -40,7 +63,9 @@ internal static unsafe class GrantTable
     // passed to UnmapFromSpace) before the granter's memory can be reused.
     public static void Revoke(Grant* g)
     {
-        if (g->Header.Dead)
+        // The kernel's grant is never revoked: no handle to it carries REVOKE or owner rights, and no space
+        // is its granter; this is the last line should a path ever get here.
+        if (g->Header.Dead || g->Granter == Grant.KernelGranter)
             return;
         g->Header.Dead = true;
         g->Header.Owner = null;
@@ -139,6 +164,7 @@ internal static unsafe class GrantTable
     public static void Reset()
     {
         s_live = null;
+        s_kernel = null;
         s_nextId = 1;
     }
 }

@@ -20,6 +20,7 @@ internal static unsafe class IpcKernel
         GrantTable.UnmapFromSpace = &IpcGrants.UnmapFromSpace;
         IpcGrants.Initialize();
         NameRegistry.Prepare();
+        IpcMemoryView.Initialize();
     }
 
     private static void* Allocate(ulong size) => KernelHeap.AllocateZeroed(size);

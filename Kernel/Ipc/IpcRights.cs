@@ -21,6 +21,7 @@ internal static class IpcRights
     public const uint NewNotification = Signal | Wait | Transfer;
     public const uint NewGrant = MapRead | Revoke | Transfer; // | MapWrite for a writable grant
     public const uint LookedUp = Send | Transfer;             // what NAME_LOOKUP hands out
+    public const uint KernelGrant = MapRead | Transfer;       // what kitten_memory_view hands out: no owner
 }
 
 internal enum IpcObjectType : byte

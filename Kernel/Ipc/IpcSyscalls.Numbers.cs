@@ -5,12 +5,16 @@ namespace Kitten.Kernel.Ipc;
 internal static partial class IpcSyscalls
 {
     public const int First = 1024;
-    public const int Count = 32;      // 1024..1055; 1044.. reserved
+    public const int Count = 32;      // 1024..1055; 1045 is kitten_exec_placed (being added); 1046.. reserved
 
     public const int Call = 1024, Send = 1025, Receive = 1026, Reply = 1027, ReplyReceive = 1028, SaveReply = 1029,
         EndpointCreate = 1030, NotificationCreate = 1031, Close = 1032, Mint = 1033, Identify = 1034,
         Signal = 1035, Wait = 1036, GrantCreate = 1037, GrantMap = 1038, GrantUnmap = 1039, GrantRevoke = 1040,
         NameRegister = 1041, NameLookup = 1042, NameUnregister = 1043;
+
+    // Kitten's calls beyond IPC proper, in the same range. 1045 is taken by kitten_exec_placed (starting a
+    // program in the memory the memory manager placed it in), which another change adds.
+    public const int MemoryView = 1044;
 
     public static string NameOf(long number) => number switch
     {
@@ -34,6 +38,7 @@ internal static partial class IpcSyscalls
         NameRegister => "kitten_ipc_name_register",
         NameLookup => "kitten_ipc_name_lookup",
         NameUnregister => "kitten_ipc_name_unregister",
+        MemoryView => "kitten_memory_view",
         _ => "kitten_ipc_reserved",
     };
 }

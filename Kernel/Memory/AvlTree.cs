@@ -131,6 +131,15 @@ internal unsafe struct AvlTree
         return node->Major == ulong.MaxValue ? Nil : LowerBound(node->Major + 1, 0);
     }
 
+    // The element before index in key order, or Nil.
+    public int Previous(int index)
+    {
+        AvlNode* node = At(index);
+        if (node->Minor != 0)
+            return Floor(node->Major, node->Minor - 1);
+        return node->Major == 0 ? Nil : Floor(node->Major - 1, ulong.MaxValue);
+    }
+
     public int First() => LowerBound(0, 0);
 
     public int Last() => Floor(ulong.MaxValue, ulong.MaxValue);

@@ -47,6 +47,16 @@ internal unsafe struct FreeExtents
         }
     }
 
+    // The extent of the given rank by size, 0 being the largest (ties: the higher base first), or Nil if
+    // there are not that many. O((rank + 1) log n).
+    public int RankedBySize(int rank)
+    {
+        int n = _bySize.Last();
+        for (int i = 0; i < rank && n != AvlTree.Nil; i++)
+            n = _bySize.Previous(n);
+        return n;
+    }
+
     // The extent that holds address, or Nil.
     public int Containing(ulong address)
     {

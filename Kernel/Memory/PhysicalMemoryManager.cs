@@ -91,6 +91,16 @@ internal static unsafe class PhysicalMemoryManager
         return count;
     }
 
+    // The free extents into a free-memory view (FreeMemoryView.WriteContents), read under the lock so that
+    // they are one consistent picture. The number written.
+    public static int WriteFreeMemoryView(byte* view, int bytes, System.ReadOnlySpan<byte> cpuNodes, byte node)
+    {
+        bool interrupts = s_lock.Acquire();
+        int count = FreeMemoryView.WriteContents(view, bytes, ref s_pmem, cpuNodes, node);
+        s_lock.Release(interrupts);
+        return count;
+    }
+
     public static ulong FreeBytes => s_pmem.FreeBytes;
     public static ulong TotalBytes => s_pmem.TotalBytes;
     public static ulong LargestFreeExtent => s_pmem.LargestFreeExtent;

@@ -164,6 +164,10 @@ internal unsafe struct Pmem
         return Report(n, out region);
     }
 
+    // The free extent of the given rank by size (0: the largest; of equal lengths, the higher base ranks
+    // first). False if there are not that many free extents.
+    public bool RankedFreeExtent(int rank, out PmemRegion region) => Report(rank < 0 ? AvlTree.Nil : _free.RankedBySize(rank), out region);
+
     // Null if every invariant holds, else a description of the first one broken: both structures are valid
     // on their own, no region overlaps free memory, and every node is accounted for exactly once.
     public readonly string Validate()

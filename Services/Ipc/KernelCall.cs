@@ -10,6 +10,7 @@ public enum KernelCall
     Map,        // ipc.map: map grants received
     Register,   // ipc.register: register names (those the manifest offers)
     Lookup,     // ipc.lookup: look names up (those the manifest lists as peers)
+    MemoryView, // memory.view: the kernel's free-memory view, to pass to the memory manager (IpcSystem.FreeMemoryView)
 }
 
 public static class KernelCalls
@@ -23,6 +24,7 @@ public static class KernelCalls
         KernelCall.Map => "ipc.map",
         KernelCall.Register => "ipc.register",
         KernelCall.Lookup => "ipc.lookup",
+        KernelCall.MemoryView => "memory.view",
         _ => throw new ArgumentOutOfRangeException(nameof(call)),
     };
 

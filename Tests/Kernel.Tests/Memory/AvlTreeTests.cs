@@ -99,6 +99,24 @@ public unsafe class AvlTreeTests
         Assert.That(h.InOrder(), Is.EqualTo(new[] { 2, 1, 0 }));
     }
 
+    // Previous walks the tree backwards, across keys whose minor or major is 0 (where it must not wrap).
+    [Test]
+    public void PreviousWalksBackwards()
+    {
+        var h = new Harness(6);
+        h.Insert(0, 5, 0);
+        h.Insert(1, 4, ulong.MaxValue);
+        h.Insert(2, 5, 1);
+        h.Insert(3, 0, 0);
+        h.Insert(4, 0, 7);
+        h.Insert(5, ulong.MaxValue, ulong.MaxValue);
+        var backwards = new List<int>();
+        for (int n = h.First.Last(); n != AvlTree.Nil; n = h.First.Previous(n))
+            backwards.Add(n);
+        Assert.That(backwards, Is.EqualTo(Enumerable.Reverse(h.InOrder())));
+        Assert.That(backwards, Is.EqualTo(new[] { 5, 2, 0, 1, 4, 3 }));
+    }
+
     [Test]
     public void TwoTreesShareOneArray()
     {

@@ -16,7 +16,7 @@ public class ManifestAgreementTests
     {
         "service memory-paged", "binary memory-paged", "args --policy paged", "offers memory MemoryManager/1",
         "offers memory.debug Debug/12", "peers supervisor pct", "calls ipc.receive ipc.register ipc.map",
-        "calls ipc.call ipc.lookup ipc.notify ipc.grant", "syscalls runtime", "syscalls execve wait4",
+        "calls ipc.call ipc.lookup ipc.notify ipc.grant", "calls memory.view ipc.map", "syscalls runtime", "syscalls execve wait4",
         "device ioport 0x3f8-0x3ff", "device irq 4", "device mmio 0xfee00000-0xfee00fff", "heartbeat 200 1000",
         "restart 10 1000 500", "# a comment", "",
     };
@@ -26,7 +26,7 @@ public class ManifestAgreementTests
     {
         "service", "binary", "offers", "peers", "calls", "syscalls", "device", "heartbeat", "restart", "args", "policy",
         "memory", ".memory", "mem/ory", "a-b_c.d", "abcdefghijklmnopqrstuvwxyz012345", "abcdefghijklmnopqrstuvwxyz0123456",
-        "ipc.call", "ipc.everything", "runtime", "futex", "frobnicate", "Contract/1", "Contract/", "Contract/x", "/1",
+        "ipc.call", "ipc.everything", "memory.view", "memory.views", "runtime", "futex", "frobnicate", "Contract/1", "Contract/", "Contract/x", "/1",
         "ioport", "irq", "mmio", "dma", "0x10", "0X10", "0x", "16", "255", "256", "0xffff", "0x10000", "3-1", "1-3", "1-2-3",
         "0", "1", "-1", "200", "1000", "99999999999", "2147483647", "2147483648",
     };

@@ -63,11 +63,12 @@ public class ServicePolicyTests
     [TestCase("ipc.map", new[] { IpcSyscalls.GrantMap, IpcSyscalls.GrantUnmap })]
     [TestCase("ipc.register", new[] { IpcSyscalls.NameRegister, IpcSyscalls.NameUnregister })]
     [TestCase("ipc.lookup", new[] { IpcSyscalls.NameLookup })]
+    [TestCase("memory.view", new[] { IpcSyscalls.MemoryView })]
     public void EachCallsWordOpensItsCalls(string word, int[] opened)
     {
         ServicePolicy policy = Read($"service s\nbinary s\ncalls {word}\n");
         int[] always = { IpcSyscalls.Close, IpcSyscalls.Identify };
-        for (int number = IpcSyscalls.Call; number <= IpcSyscalls.NameUnregister; number++)
+        for (int number = IpcSyscalls.Call; number <= IpcSyscalls.MemoryView; number++)
         {
             bool expected = opened.Contains(number) || always.Contains(number);
             Assert.That(policy.AllowsSyscall((ulong)number), Is.EqualTo(expected), $"{word}: {IpcSyscalls.NameOf(number)}");
@@ -78,7 +79,7 @@ public class ServicePolicyTests
     public void NoCallsLineLeavesOnlyCloseAndIdentify()
     {
         ServicePolicy policy = Read("service s\nbinary s\n");
-        var allowed = Enumerable.Range(IpcSyscalls.Call, IpcSyscalls.NameUnregister - IpcSyscalls.Call + 1)
+        var allowed = Enumerable.Range(IpcSyscalls.Call, IpcSyscalls.MemoryView - IpcSyscalls.Call + 1)
             .Where(number => policy.AllowsSyscall((ulong)number)).ToArray();
         Assert.That(allowed, Is.EquivalentTo(new[] { IpcSyscalls.Close, IpcSyscalls.Identify }));
     }
