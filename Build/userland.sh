@@ -1,6 +1,6 @@
 # Builds the user programs in Userland/: the benchmarks (Userland/Bench/*.c, one static program each), the
 # IPC tests (Userland/IpcTests/*.c, Kitten only), the service manifest probe (Userland/ServiceTests, Kitten
-# only) and the Linux baseline's /init (Userland/LinuxInit/init.c), into Userland/out/. The same binaries run
+# only), the free-memory view's test (Userland/MemoryTests, Kitten only) and the Linux baseline's /init (Userland/LinuxInit/init.c), into Userland/out/. The same binaries run
 # on Linux and, later, on Kitten, so they are static (no dynamic loader needed) and use only ordinary Linux
 # system calls through glibc. A program is only recompiled when its source, a shared header or this
 # file (the flags) changed.
@@ -47,6 +47,8 @@ build_userland() {
     done
     build_static_program "$KITTEN_ROOT/Userland/ServiceTests/probe.c" "$USERLAND_OUT/servicetests/probe" \
         "$KITTEN_ROOT/Userland/LinuxTests/ktest.h"
+    build_static_program "$KITTEN_ROOT/Userland/MemoryTests/memory_view.c" "$USERLAND_OUT/memorytests/memory_view" \
+        "$KITTEN_ROOT/Userland/LinuxTests/ktest.h" "$KITTEN_ROOT"/Userland/IpcTests/*.h
     build_static_program "$KITTEN_ROOT/Userland/LinuxInit/init.c" "$USERLAND_OUT/linux-init/init"
 }
 

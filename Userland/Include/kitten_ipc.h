@@ -38,8 +38,10 @@
 #define KITTEN_IPC_NAME_REGISTER 1041
 #define KITTEN_IPC_NAME_LOOKUP 1042
 #define KITTEN_IPC_NAME_UNREGISTER 1043
+#define KITTEN_MEMORY_VIEW 1044 /* the kernel's free-memory view, as a read-only grant */
+/* 1045: kitten_exec_placed (being added) */
 #define KITTEN_IPC_FIRST 1024
-#define KITTEN_IPC_LAST 1055 /* 1044..1055 reserved */
+#define KITTEN_IPC_LAST 1055 /* 1046..1055 reserved */
 
 /* ---- constants ----------------------------------------------------------------------------------- */
 
@@ -272,5 +274,9 @@ static inline long kitten_ipc_name_unregister(const char *name, size_t length)
 {
     return kitten_ipc_syscall3(KITTEN_IPC_NAME_UNREGISTER, (uint64_t)name, length, 0, 0, 0);
 }
+
+/* The kernel's free-memory view (its layout: Services/MemoryManager/Core/FreeMemoryView.cs), rewritten now:
+ * a new handle to a read-only grant of it (MAP_READ | TRANSFER), or -errno. */
+static inline long kitten_memory_view(void) { return kitten_ipc_syscall3(KITTEN_MEMORY_VIEW, 0, 0, 0, 0, 0); }
 
 #endif

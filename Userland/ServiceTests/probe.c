@@ -9,7 +9,7 @@
  *
  * probe.manifest allows: `syscalls runtime` and fork, vfork, execve, wait4; `calls ipc.receive
  * ipc.register ipc.lookup`; offers probe.offered; peers probe.peer. Not mkdir, not ipc.call, ipc.notify,
- * ipc.grant, ipc.map.
+ * ipc.grant, ipc.map, memory.view.
  */
 #include "../LinuxTests/ktest.h"
 #include "../Include/kitten_ipc.h"
@@ -114,6 +114,8 @@ static int scenario_ipc(const char *scenario)
     SERVICE_CHECK(grant == -EPERM, "grant_create (no ipc.grant) = %s", kt_res(grant));
     long mapped = kitten_ipc_grant_map(1, PROT_READ);
     SERVICE_CHECK(mapped == -EPERM, "grant_map (no ipc.map) = %s", kt_res(mapped));
+    long view = kitten_memory_view();
+    SERVICE_CHECK(view == -EPERM, "memory_view (no memory.view) = %s", kt_res(view));
     struct kitten_ipc_msg m = {0};
     m.info = kitten_ipc_info(1, 0, 0);
     long called = kitten_ipc_call((int)minted, &m, 0, NULL, 0);
@@ -285,10 +287,14 @@ static void t_ordinary_program_refused_a_reserved_name(void)
     KT_CHECK(free_name == 0, "register probe.free = %s, want 0", kt_res(free_name));
 }
 
-/* The driver is under no manifest: mkdir works, the shell's too, and /proc says no Service. */
+/* The driver is under no manifest: mkdir works, the shell's too, the kernel's calls (the free-memory view
+ * here), and /proc says no Service. */
 static void t_ordinary_program_unrestricted(void)
 {
     char name[64];
+    long view = kitten_memory_view();
+    KT_CHECK(view > 0, "memory_view = %s, want a handle", kt_res(view));
+    kitten_ipc_close((int)view);
     KT_CHECK_RES(raw_mkdir("/tmp/probe-driver"), 0);
     kt_sys(SYS_rmdir, "/tmp/probe-driver");
     KT_CHECK(service_of_self(name, sizeof name) == 0 && name[0] == 0, "Service: '%s', want none", name);
