@@ -161,6 +161,22 @@ public abstract class IpcSystem : IDisposable
         return MapGrantCore(grant, out view);
     }
 
+    // The kernel's free-memory view (Services/MemoryManager/Core/FreeMemoryView.cs), rewritten now from
+    // what is free: a read-only grant whose Capability goes in the memory manager's Attach message, as a
+    // SharedRegion's Grant(GrantAccess.ReadOnly) does on a host. Each call gives a new capability to the
+    // same pages, which the kernel owns: Dispose closes this process's handle and nothing more, and Revoke
+    // throws (the kernel never revokes its view). Kitten only: a host has no kernel to show its memory
+    // (NotSupportedException; there the owner of the memory writes its own view into a SharedRegion).
+    // Under a manifest, needs `memory.view`.
+    public Grant FreeMemoryView()
+    {
+        Require(KernelCall.MemoryView);
+        return FreeMemoryViewCore();
+    }
+
+    private protected virtual Grant FreeMemoryViewCore()
+        => throw new NotSupportedException($"the {Backend} back end has no kernel free-memory view: write a FreeMemoryView into a SharedRegion and grant that");
+
     // Drops a capability received and not wanted.
     public abstract void Discard(Capability capability);
 

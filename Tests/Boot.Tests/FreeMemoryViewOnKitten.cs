@@ -9,6 +9,9 @@ namespace Kitten.Boot.Tests;
 // a message, and that mappings and handles come and go. Every KTAP line becomes its own test ("kitten
 // memory_view.view_describes_free_memory"). The grant and its pages are the kernel's for good: when the
 // program ends no IPC object is left and free physical memory is where it was before the program started.
+// And the whole way, in C#: servicectl (Services/Tools/ServiceCtl) takes the view through the library
+// (IpcSystem.FreeMemoryView) and attaches it to the memory manager the boot started, which maps it and
+// reports what it reads there.
 public partial class FreeMemoryViewOnKitten
 {
     private static readonly Lazy<CommandResult> s_build = new(() => KittenCommand.Run("build-userland"));
@@ -62,6 +65,28 @@ public partial class FreeMemoryViewOnKitten
         var memory = MemoryReport().Match(run.Output);
         Assert.That(memory.Success, Is.True, $"no memory report at exit:\n{run}");
         Assert.That(memory.Groups[1].Value, Is.EqualTo(memory.Groups[2].Value), "free physical memory at exit");
+    }
+
+    [GeneratedRegex(@"^memory: the kernel's view shows (\d+) bytes free in (\d+) extents, the largest (\d+) bytes \(MemFree:\s+(\d+) kB just before\)\r?$", RegexOptions.Multiline)]
+    private static partial Regex ManagerSaw();
+
+    [Test]
+    public void MemoryManagerReadsTheKernelsViewSentByALibraryClient()
+    {
+        // The image as ./kitten iso makes it (no file added): the kernel starts the supervisor and the
+        // contiguous manager.
+        var run = KittenCommand.Run("boot", "--timeout", "300", "services", "--exec", "/sbin/servicectl", "view", "memory");
+        var saw = ManagerSaw().Match(run.Output);
+        Assert.That(saw.Success, Is.True, $"no report from servicectl view:\n{run}");
+        ulong free = ulong.Parse(saw.Groups[1].Value), extents = ulong.Parse(saw.Groups[2].Value), largest = ulong.Parse(saw.Groups[3].Value);
+        ulong memFree = ulong.Parse(saw.Groups[4].Value) * 1024;
+        Assert.Multiple(() =>
+        {
+            Assert.That(run.ExitCode, Is.EqualTo(0), run.ToString());
+            Assert.That(extents, Is.GreaterThan(0UL));
+            Assert.That(largest, Is.GreaterThan(0UL).And.LessThanOrEqualTo(free));
+            Assert.That((double)free, Is.EqualTo((double)memFree).Within(4 << 20), "the manager's free bytes against MemFree");
+        });
     }
 
     // The write that write_to_the_view_faults makes is a page fault in the grant window (504..508 GiB),

@@ -65,6 +65,8 @@ internal sealed unsafe class KernelIpcSystem : IpcSystem
 
     private protected override IpcStatus MapGrantCore(Capability grant, out GrantView? view) => KernelGrantView.Map(grant, out view);
 
+    private protected override Grant FreeMemoryViewCore() => KernelMemoryViewGrant.Take();
+
     private protected override IpcStatus RegisterCore(string name, Endpoint endpoint)
     {
         Span<byte> utf8 = stackalloc byte[KittenIpcAbi.MaxName];

@@ -28,6 +28,10 @@ internal static class KittenIpcAbi
     public const long NameRegister = 1041;
     public const long NameLookup = 1042;
     public const long NameUnregister = 1043;
+    public const long MemoryView = 1044;        // kitten_memory_view: the kernel's free-memory view, a grant
+
+    // The free-memory view's size: the grant MemoryView hands out is of this many bytes.
+    public const long MemoryViewBytes = 65536;
 
     public const int Words = 6;
     public const int MaxHandles = 4;

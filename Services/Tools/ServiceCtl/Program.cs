@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using Kitten.Ipc;
 using Kitten.Ipc.Supervision;
+using Kitten.MemoryManager;
 using Kitten.Userland;
 
 // servicectl: the operator's view of the services, over the same IPC they use (README.md).
@@ -10,12 +11,15 @@ using Kitten.Userland;
 //   servicectl restart SERVICE NAME [COUNT]   kill SERVICE (SIGKILL) COUNT times (default 1); each time,
 //                                             ticks from the kill until NAME answers a ping from a new
 //                                             process (that includes one supervisor status call)
+//   servicectl view NAME                      attach the kernel's free-memory view to the memory manager
+//                                             registered as NAME (Kitten only) and print what it sees free,
+//                                             and /proc/meminfo's MemFree read just before the view
 // Exit status: 0 done, 1 a service did not answer or the supervisor said no, 64 bad arguments.
 const int Usage = 64;
 const int SettleMilliseconds = 1000;
 var timeout = TimeSpan.FromSeconds(30);
 if (args.Length < 2)
-    return Fail(Usage, "usage: servicectl status SERVICE | ping NAME | restart SERVICE NAME [COUNT]");
+    return Fail(Usage, "usage: servicectl status SERVICE | ping NAME | restart SERVICE NAME [COUNT] | view NAME");
 
 using IpcSystem system = IpcSystem.Open();
 switch (args[0])
@@ -41,8 +45,34 @@ switch (args[0])
                 return Fail(Usage, $"servicectl: COUNT must be a positive number, not '{args[3]}'");
             return Restart(args[1], args[2], count);
         }
+    case "view":
+        return View(args[1]);
     default:
         return Fail(Usage, $"servicectl: unknown command '{args[0]}'");
+}
+
+// As a client of the memory manager does: the kernel's view, passed in Attach; then the manager's Status,
+// which it computes from the view it mapped.
+int View(string name)
+{
+    string? memFree = File.ReadLines("/proc/meminfo").FirstOrDefault(line => line.StartsWith("MemFree:", StringComparison.Ordinal));
+    using Grant view = system.FreeMemoryView();
+    IpcStatus status = system.Lookup(name, timeout, out Channel? channel, MemoryProtocol.Contract);
+    if (status != IpcStatus.Ok)
+        return Fail(1, $"servicectl: lookup {name}: {status}");
+    using (channel)
+    {
+        status = channel!.Call(new Message((ulong)MemoryLabel.Attach) { Capability = view.Capability }, out Message reply, timeout);
+        if (status != IpcStatus.Ok)
+            return Fail(1, $"servicectl: attach to {name}: {status}");
+        if (reply.Label != (ulong)MemoryLabel.Attached)
+            return Fail(1, $"servicectl: {name} refused the kernel's view: {(MemoryRefusal)reply[0]}");
+        status = channel.Call(new Message((ulong)MemoryLabel.Status), out reply, timeout);
+        if (status != IpcStatus.Ok || reply.Label != (ulong)MemoryLabel.StatusReport)
+            return Fail(1, $"servicectl: status of {name}: {status} {reply}");
+        Console.WriteLine($"{name}: the kernel's view shows {reply[0]} bytes free in {reply[2]} extents, the largest {reply[1]} bytes ({memFree ?? "no MemFree"} just before)");
+    }
+    return 0;
 }
 
 int Restart(string service, string name, int count)
