@@ -15,6 +15,9 @@ internal static unsafe class PageTablePages
     private static ulong s_first; // physical address of the first free page; each holds the next's
     private static int s_count;
 
+    // Bytes kept now (for /proc/meminfo's MemAvailable).
+    public static ulong KeptBytes => (ulong)s_count * 4096;
+
     // A zeroed page, or 0 if memory is out.
     public static ulong Allocate()
     {

@@ -112,6 +112,21 @@ internal static unsafe class ImageCache
     // the bytes freed.
     public static ulong ReleaseKeptMemory() => DropUnused() + PageTablePages.Drain() + SpareChunks.Drain();
 
+    // Bytes of memory kept for reuse, that ReleaseKeptMemory would give back now (for /proc/meminfo's
+    // MemAvailable, which counts what Linux could reclaim at once).
+    public static ulong KeptBytes()
+    {
+        ulong bytes = 0;
+        bool interrupts = s_lock.Acquire();
+        for (ImageCacheEntry e = s_first; e != null; e = e.Next)
+        {
+            if (e.Users == 0)
+                bytes += e.Length;
+        }
+        s_lock.Release(interrupts);
+        return bytes + PageTablePages.KeptBytes + SpareChunks.KeptBytes;
+    }
+
     // Every entry no process uses goes back to pmem; returns the bytes freed.
     public static ulong DropUnused()
     {

@@ -45,6 +45,9 @@ internal static unsafe class SpareChunks
         return kept;
     }
 
+    // Bytes kept now (for /proc/meminfo's MemAvailable: memory pmem gets back the moment it is short).
+    public static ulong KeptBytes => (ulong)s_count * Size;
+
     // Every kept chunk back to pmem; returns the bytes freed.
     public static ulong Drain()
     {

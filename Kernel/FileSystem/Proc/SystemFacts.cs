@@ -20,7 +20,9 @@ internal static unsafe class SystemFacts
         {
             TotalBytes = PhysicalMemoryManager.TotalBytes,
             FreeBytes = PhysicalMemoryManager.FreeBytes,
-            AvailableBytes = PhysicalMemoryManager.FreeBytes,
+            // Free memory and what the kernel keeps for reuse but gives back when memory is short
+            // (proc_meminfo(5): "available for starting new applications, without swapping").
+            AvailableBytes = PhysicalMemoryManager.FreeBytes + ImageCache.KeptBytes(),
         };
         for (int i = 0; i < Vfs.Namespace.MountCount; i++)
         {
