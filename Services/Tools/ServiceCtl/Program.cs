@@ -8,18 +8,20 @@ using Kitten.Userland;
 // servicectl: the operator's view of the services, over the same IPC they use (README.md).
 //   servicectl status SERVICE                 the supervisor's view: pid, restarts, state
 //   servicectl ping NAME                      look NAME up and ping it; prints the round trip in ticks
-//   servicectl restart SERVICE NAME [COUNT]   kill SERVICE (SIGKILL) COUNT times (default 1); each time,
+//   servicectl restart SERVICE NAME [COUNT [SETTLE]]
+//                                             kill SERVICE (SIGKILL) COUNT times (default 1); each time,
 //                                             ticks from the kill until NAME answers a ping from a new
-//                                             process (that includes one supervisor status call)
+//                                             process (that includes one supervisor status call); SETTLE:
+//                                             milliseconds the service runs before each kill (default 1000)
 //   servicectl view NAME                      attach the kernel's free-memory view to the memory manager
 //                                             registered as NAME (Kitten only) and print what it sees free,
 //                                             and /proc/meminfo's MemFree read just before the view
 // Exit status: 0 done, 1 a service did not answer or the supervisor said no, 64 bad arguments.
 const int Usage = 64;
-const int SettleMilliseconds = 1000;
+const int DefaultSettleMilliseconds = 1000;
 var timeout = TimeSpan.FromSeconds(30);
 if (args.Length < 2)
-    return Fail(Usage, "usage: servicectl status SERVICE | ping NAME | restart SERVICE NAME [COUNT] | view NAME");
+    return Fail(Usage, "usage: servicectl status SERVICE | ping NAME | restart SERVICE NAME [COUNT [SETTLE]] | view NAME");
 
 using IpcSystem system = IpcSystem.Open();
 switch (args[0])
@@ -38,12 +40,14 @@ switch (args[0])
             Console.WriteLine($"{args[1]}: answered in {ticks} ticks");
             return 0;
         }
-    case "restart" when args.Length is 3 or 4:
+    case "restart" when args.Length is >= 3 and <= 5:
         {
-            int count = 1;
-            if (args.Length == 4 && (!int.TryParse(args[3], out count) || count < 1))
+            int count = 1, settle = DefaultSettleMilliseconds;
+            if (args.Length >= 4 && (!int.TryParse(args[3], out count) || count < 1))
                 return Fail(Usage, $"servicectl: COUNT must be a positive number, not '{args[3]}'");
-            return Restart(args[1], args[2], count);
+            if (args.Length == 5 && (!int.TryParse(args[4], out settle) || settle < 0))
+                return Fail(Usage, $"servicectl: SETTLE must be milliseconds, not '{args[4]}'");
+            return Restart(args[1], args[2], count, settle);
         }
     case "view":
         return View(args[1]);
@@ -75,17 +79,18 @@ int View(string name)
     return 0;
 }
 
-int Restart(string service, string name, int count)
+int Restart(string service, string name, int count, int settle)
 {
     var times = new List<ulong>();
     for (int i = 1; i <= count; i++)
     {
-        // Killed only once it is running and answering, so every round measures a whole restart, and once
-        // it has been up longer than the supervisor's back-off reset (500 ms in the manifests), so every
-        // restart is a first one (the shortest back-off) rather than the policy's growing delays.
+        // Killed only once it is running and answering, so every round measures a whole restart, and (with
+        // the default SETTLE) once it has been up longer than the supervisor's back-off reset (500 ms in the
+        // manifests), so every restart is a first one (the shortest back-off) rather than the policy's
+        // growing delays.
         if (!TryPing(name, out _, out string? problem) || !TryStatus(service, out ServiceStatus before, out problem))
             return Fail(1, problem!);
-        Thread.Sleep(SettleMilliseconds);
+        Thread.Sleep(settle);
         ulong killed = Tsc.Read();
         if (Kill(before.Pid, 9) != 0)
             return Fail(1, $"servicectl: kill {before.Pid}: errno {Marshal.GetLastPInvokeError()}");
