@@ -20,6 +20,10 @@ internal static unsafe partial class BootServices
     // Long enough for two .NET programs to start under TCG on a loaded machine.
     private const ulong DefaultWaitSeconds = 60;
 
+    // Whether a service serves the name `memory`: then programs the kernel starts get their memory through
+    // it (InitProgram).
+    public static bool MemoryManagerServing { get; private set; }
+
     public static bool Wanted(CommandLine commandLine)
         => commandLine.HasWord("services") || commandLine.TryGetValue("memory", out _);
 
@@ -75,6 +79,8 @@ internal static unsafe partial class BootServices
             ReadOnlySpan<byte> name = ServiceChoice.GroupOf(names[i]);
             if (!WaitForName(name, started, seconds))
                 return false;
+            if (FileSystem.Bytes.Equal(name, "memory"u8))
+                MemoryManagerServing = true;
             Console.WriteLine($"services: '{name}' served by {(ReadOnlySpan<byte>)names[i]}, {TimeBase.TscToNanoseconds(Cpu.ReadTsc() - started) / 1_000_000} ms after the supervisor started");
         }
         return true;

@@ -33,7 +33,9 @@ internal static unsafe class InitProgram
         int position = FindSeparator(text);
         // The decoded words go into one buffer; decoding only shrinks them.
         byte* storage = (byte*)Memory.KernelHeap.AllocateZeroed((ulong)text.Length + 1);
-        var arguments = stackalloc ByteString[MaxArguments];
+        // Two slots in front for the launcher (below).
+        var slots = stackalloc ByteString[MaxArguments + LauncherWords];
+        var arguments = slots + LauncherWords;
         int count = 0;
         int used = 0;
         while (position < text.Length && count < MaxArguments)
@@ -61,6 +63,13 @@ internal static unsafe class InitProgram
             Console.WriteLine("init: nothing after -- on the command line");
             return false;
         }
+        if (ThroughMemoryManager(arguments[0]))
+        {
+            arguments -= LauncherWords;
+            count += LauncherWords;
+            arguments[0] = Literal(Launcher);
+            arguments[1] = Literal("--or-plain");
+        }
         var environment = stackalloc ByteString[4];
         environment[0] = Literal("HOME=/");
         environment[1] = Literal("PATH=/bin:/sbin:/usr/bin:/usr/sbin");
@@ -68,6 +77,28 @@ internal static unsafe class InitProgram
         environment[3] = Literal("SHELL=/bin/sh");
         return ProcessLifecycle.StartInit(new ReadOnlySpan<byte>(arguments[0].Bytes, arguments[0].Length),
             new ReadOnlySpan<ByteString>(arguments, count), new ReadOnlySpan<ByteString>(environment, 4));
+    }
+
+    // With a memory manager serving (`services`, `memory=...`), the first program gets its memory through it
+    // (issue 6): the kernel starts it under the launcher, which asks the manager for a layout and execs the
+    // program in it with kitten_exec_placed (Services/Tools/Launch). --or-plain: should the manager refuse
+    // or not answer, the launcher says so and execs the program the ordinary way, so the machine stays
+    // usable. A program that is the launcher already is started as it is.
+    private const string Launcher = "/sbin/launch";
+    private const int LauncherWords = 2;
+
+    private static bool ThroughMemoryManager(ByteString program)
+    {
+        if (!BootServices.MemoryManagerServing)
+            return false;
+        if (FileSystem.Bytes.Equal(new ReadOnlySpan<byte>(program.Bytes, program.Length), "/sbin/launch"u8))
+            return false;
+        if (FileSystem.Vfs.Namespace.Root.Lookup("sbin"u8) is not FileSystem.DirectoryNode sbin || sbin.Lookup("launch"u8) == null)
+        {
+            Console.WriteLine("init: a memory manager is serving but the boot image has no /sbin/launch: the first program runs in the kernel's own placement");
+            return false;
+        }
+        return true;
     }
 
     private static ByteString Literal(string text)

@@ -2,20 +2,28 @@ using Kitten.Ipc;
 
 namespace Kitten.MemoryManager;
 
-// A client of the memory manager (the PCT's side; the tests'): owns the free-memory view's grant, attaches
-// it on every new channel (so a restarted manager is attached again without the caller noticing), and
+// A client of the memory manager (the PCT's side, the launcher's, the tests'): gets a grant of the
+// free-memory view, attaches it on every new channel (so a restarted manager is attached again without the
+// caller noticing), and
 // turns a plan into a whole Layout however many messages it takes. Failures are IpcStatus values, as the
 // library's; a refusal is Ok with a MemoryRefusal.
 public sealed class MemoryManagerClient : IDisposable
 {
-    private readonly SharedRegion _view;
+    private readonly Func<Grant> _viewGrant;
     private readonly ServiceClient _service;
     private readonly byte[] _payload;
     private Grant? _grant;
 
+    // freeMemoryView: a view this process writes (a host test's), granted read-only on each attach.
     public MemoryManagerClient(IpcSystem system, SharedRegion freeMemoryView, string name = MemoryProtocol.Name)
+        : this(system, () => freeMemoryView.Grant(GrantAccess.ReadOnly), name)
     {
-        _view = freeMemoryView;
+    }
+
+    // viewGrant: a new read-only grant of the view for each attach (on the kernel, the kernel's own view).
+    public MemoryManagerClient(IpcSystem system, Func<Grant> viewGrant, string name = MemoryProtocol.Name)
+    {
+        _viewGrant = viewGrant;
         _payload = new byte[system.MaxPayload];
         _service = new ServiceClient(system, name, MemoryProtocol.Contract) { Opening = Attach };
     }
@@ -29,7 +37,7 @@ public sealed class MemoryManagerClient : IDisposable
     private IpcStatus Attach(Channel channel, TimeSpan timeout)
     {
         _grant?.Dispose();
-        _grant = _view.Grant(GrantAccess.ReadOnly);
+        _grant = _viewGrant();
         var attach = new Message((ulong)MemoryLabel.Attach) { Capability = _grant.Capability };
         IpcStatus status = channel.Call(attach, out Message reply, timeout);
         if (status != IpcStatus.Ok)

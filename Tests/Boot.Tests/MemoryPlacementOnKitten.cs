@@ -1,0 +1,73 @@
+using System.Text.RegularExpressions;
+using NUnit.Framework;
+
+namespace Kitten.Boot.Tests;
+
+// Programs the kernel starts get their memory through the memory manager (issue 6): with a manager
+// serving, the kernel starts the first program under /sbin/launch (Services/Tools/Launch), which asks the
+// manager for a layout and execs the program in exactly that physical memory (kitten_exec_placed). A
+// program's /proc/PID/status says how much of it was placed (VmPlaced) and what its page tables cost
+// (VmPTE), which is the 2009 talk's TLB experiment made a test of the two policies.
+public partial class MemoryPlacementOnKitten
+{
+    private const long KiB = 1024, MiB = 1024 * KiB, GiB = 1024 * MiB;
+
+    private static CommandResult BootCleanImage(params string[] arguments)
+        => KittenCommand.Run(new[] { "boot" }.Concat(arguments).ToArray());
+
+    [GeneratedRegex(@"^VmPlaced:\s+(\d+) kB\r?$", RegexOptions.Multiline)]
+    private static partial Regex PlacedLine();
+
+    [GeneratedRegex(@"^VmPTE:\s+(\d+) kB\r?$", RegexOptions.Multiline)]
+    private static partial Regex PageTableLine();
+
+    private static long Kilobytes(Regex line, CommandResult run)
+    {
+        var match = line.Match(run.Output);
+        Assert.That(match.Success, Is.True, $"no {line} line:\n{run}");
+        return long.Parse(match.Groups[1].Value);
+    }
+
+    [TestCase("contiguous")]
+    [TestCase("paged")]
+    public void TheFirstProgramRunsInTheManagersLayout(string policy)
+    {
+        var run = BootCleanImage("--timeout", "300", $"memory={policy}", "--exec", "/bin/cat", "/proc/self/status");
+        Assert.That(run.Output, Does.Contain("init: started /sbin/launch as pid 1"), run.ToString());
+        Assert.That(run.Output, Does.Not.Contain("kernel's own placement"), run.ToString());
+        // The launcher's default heap and stack (32 MiB, 8 MiB) and the program's segments, all placed.
+        Assert.That(Kilobytes(PlacedLine(), run) * KiB, Is.GreaterThanOrEqualTo(40 * MiB), run.ToString());
+        Assert.That(run.Output, Does.Match(@"Name:\s+cat"), run.ToString());
+        Assert.That(run.ExitCode, Is.EqualTo(0), run.ToString());
+    }
+
+    [Test]
+    public void WithoutAManagerNothingIsPlaced()
+    {
+        var run = BootCleanImage("--timeout", "120", "--exec", "/bin/cat", "/proc/self/status");
+        Assert.That(Kilobytes(PlacedLine(), run), Is.Zero, run.ToString());
+        Assert.That(Kilobytes(PageTableLine(), run), Is.GreaterThan(0), run.ToString());
+        Assert.That(run.ExitCode, Is.EqualTo(0), run.ToString());
+    }
+
+    // The 2009 talk's TLB experiment: the same program with a 2 GiB heap under each policy. Contiguous maps
+    // it with the largest pages its one block allows; paged with 4 KiB pages, a page table per 2 MiB.
+    [Test]
+    public void ContiguousNeedsAHundredTimesLessPageTableThanPaged()
+    {
+        long Footprint(string policy)
+        {
+            var run = BootCleanImage("--mem", "4096", "--timeout", "600", $"memory={policy}", "--exec", "/sbin/launch", "--show",
+                "--heap", "2G", "/bin/cat", "/proc/self/status");
+            Assert.That(run.ExitCode, Is.EqualTo(0), run.ToString());
+            Assert.That(Kilobytes(PlacedLine(), run) * KiB, Is.GreaterThanOrEqualTo(2 * GiB + 8 * MiB), run.ToString());
+            long tables = Kilobytes(PageTableLine(), run);
+            TestContext.Out.WriteLine($"memory={policy}: VmPTE {tables} kB; {Regex.Match(run.Output, @"launch: .*layout.*").Value}");
+            return tables;
+        }
+
+        long contiguous = Footprint("contiguous"), paged = Footprint("paged");
+        Assert.That(contiguous, Is.GreaterThan(0));
+        Assert.That(paged, Is.GreaterThanOrEqualTo(100 * contiguous), $"contiguous {contiguous} kB, paged {paged} kB");
+    }
+}
