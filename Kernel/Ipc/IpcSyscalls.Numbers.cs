@@ -5,12 +5,17 @@ namespace Kitten.Kernel.Ipc;
 internal static partial class IpcSyscalls
 {
     public const int First = 1024;
-    public const int Count = 32;      // 1024..1055; 1044.. reserved
+    public const int Count = 32;      // 1024..1055; 1046.. reserved
 
     public const int Call = 1024, Send = 1025, Receive = 1026, Reply = 1027, ReplyReceive = 1028, SaveReply = 1029,
         EndpointCreate = 1030, NotificationCreate = 1031, Close = 1032, Mint = 1033, Identify = 1034,
         Signal = 1035, Wait = 1036, GrantCreate = 1037, GrantMap = 1038, GrantUnmap = 1039, GrantRevoke = 1040,
         NameRegister = 1041, NameLookup = 1042, NameUnregister = 1043;
+
+    // Kitten's calls beside IPC, in the same range: 1044 is kitten_memory_view (the free-memory view for the
+    // memory-policy service; being added separately), 1045 exec with a physical placement
+    // (Kernel/Processes/PlacedExec.cs).
+    public const int ExecPlaced = 1045;
 
     public static string NameOf(long number) => number switch
     {
@@ -34,6 +39,7 @@ internal static partial class IpcSyscalls
         NameRegister => "kitten_ipc_name_register",
         NameLookup => "kitten_ipc_name_lookup",
         NameUnregister => "kitten_ipc_name_unregister",
+        ExecPlaced => "kitten_exec_placed",
         _ => "kitten_ipc_reserved",
     };
 }

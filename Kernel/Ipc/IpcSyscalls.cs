@@ -31,5 +31,6 @@ internal static unsafe partial class IpcSyscalls
         SyscallTable.RegisterKitten(NameRegister, &IpcNames.Register);
         SyscallTable.RegisterKitten(NameLookup, &IpcNames.Lookup);
         SyscallTable.RegisterKitten(NameUnregister, &IpcNames.Unregister);
+        SyscallTable.RegisterKitten(ExecPlaced, &Processes.PlacedExec.Call);
     }
 }

@@ -9,6 +9,7 @@
 //     ipc.map       GRANT_MAP, GRANT_UNMAP          map memory lent
 //     ipc.register  NAME_REGISTER, NAME_UNREGISTER  of the names it offers
 //     ipc.lookup    NAME_LOOKUP                     of its peers' names
+//     exec_placed   kitten_exec_placed              exec a program in a physical placement (a launcher)
 //
 // CLOSE and IDENTIFY are always allowed, and MINT with either ipc.call or ipc.receive: they only drop,
 // inspect or narrow handles the process already holds (a client copies its own endpoint's handle before
@@ -21,7 +22,7 @@ namespace Kitten.Kernel.Services;
 
 internal static class IpcCallWords
 {
-    public const uint Call = 1, Receive = 2, Notify = 4, Grant = 8, Map = 16, Register = 32, Lookup = 64;
+    public const uint Call = 1, Receive = 2, Notify = 4, Grant = 8, Map = 16, Register = 32, Lookup = 64, ExecPlaced = 128;
     public const uint Always = 0;
 
     // The bit of one word, or 0 if it is not one.
@@ -41,6 +42,8 @@ internal static class IpcCallWords
             return Register;
         if (Bytes.Equal(word, "ipc.lookup"))
             return Lookup;
+        if (Bytes.Equal(word, "exec_placed"))
+            return ExecPlaced;
         return 0;
     }
 
@@ -56,6 +59,7 @@ internal static class IpcCallWords
         IpcSyscalls.GrantMap or IpcSyscalls.GrantUnmap => Map,
         IpcSyscalls.NameRegister or IpcSyscalls.NameUnregister => Register,
         IpcSyscalls.NameLookup => Lookup,
+        IpcSyscalls.ExecPlaced => ExecPlaced,
         _ => Always,    // CLOSE, IDENTIFY; reserved numbers fail with ENOSYS anyway
     };
 

@@ -10,6 +10,7 @@ public enum KernelCall
     Map,        // ipc.map: map grants received
     Register,   // ipc.register: register names (those the manifest offers)
     Lookup,     // ipc.lookup: look names up (those the manifest lists as peers)
+    ExecPlaced, // exec_placed: exec a program in a physical placement (kitten_exec_placed, a launcher's call)
 }
 
 public static class KernelCalls
@@ -23,6 +24,7 @@ public static class KernelCalls
         KernelCall.Map => "ipc.map",
         KernelCall.Register => "ipc.register",
         KernelCall.Lookup => "ipc.lookup",
+        KernelCall.ExecPlaced => "exec_placed",
         _ => throw new ArgumentOutOfRangeException(nameof(call)),
     };
 

@@ -63,11 +63,13 @@ public class ServicePolicyTests
     [TestCase("ipc.map", new[] { IpcSyscalls.GrantMap, IpcSyscalls.GrantUnmap })]
     [TestCase("ipc.register", new[] { IpcSyscalls.NameRegister, IpcSyscalls.NameUnregister })]
     [TestCase("ipc.lookup", new[] { IpcSyscalls.NameLookup })]
+    [TestCase("exec_placed", new[] { IpcSyscalls.ExecPlaced })]
     public void EachCallsWordOpensItsCalls(string word, int[] opened)
     {
         ServicePolicy policy = Read($"service s\nbinary s\ncalls {word}\n");
         int[] always = { IpcSyscalls.Close, IpcSyscalls.Identify };
-        for (int number = IpcSyscalls.Call; number <= IpcSyscalls.NameUnregister; number++)
+        var numbers = Enumerable.Range(IpcSyscalls.Call, IpcSyscalls.NameUnregister - IpcSyscalls.Call + 1).Append(IpcSyscalls.ExecPlaced);
+        foreach (int number in numbers)
         {
             bool expected = opened.Contains(number) || always.Contains(number);
             Assert.That(policy.AllowsSyscall((ulong)number), Is.EqualTo(expected), $"{word}: {IpcSyscalls.NameOf(number)}");
@@ -78,7 +80,7 @@ public class ServicePolicyTests
     public void NoCallsLineLeavesOnlyCloseAndIdentify()
     {
         ServicePolicy policy = Read("service s\nbinary s\n");
-        var allowed = Enumerable.Range(IpcSyscalls.Call, IpcSyscalls.NameUnregister - IpcSyscalls.Call + 1)
+        var allowed = Enumerable.Range(IpcSyscalls.Call, IpcSyscalls.NameUnregister - IpcSyscalls.Call + 1).Append(IpcSyscalls.ExecPlaced)
             .Where(number => policy.AllowsSyscall((ulong)number)).ToArray();
         Assert.That(allowed, Is.EquivalentTo(new[] { IpcSyscalls.Close, IpcSyscalls.Identify }));
     }
