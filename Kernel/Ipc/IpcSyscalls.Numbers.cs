@@ -5,16 +5,16 @@ namespace Kitten.Kernel.Ipc;
 internal static partial class IpcSyscalls
 {
     public const int First = 1024;
-    public const int Count = 32;      // 1024..1055; 1045 is kitten_exec_placed (being added); 1046.. reserved
+    public const int Count = 32;      // 1024..1055; 1046.. reserved
 
     public const int Call = 1024, Send = 1025, Receive = 1026, Reply = 1027, ReplyReceive = 1028, SaveReply = 1029,
         EndpointCreate = 1030, NotificationCreate = 1031, Close = 1032, Mint = 1033, Identify = 1034,
         Signal = 1035, Wait = 1036, GrantCreate = 1037, GrantMap = 1038, GrantUnmap = 1039, GrantRevoke = 1040,
         NameRegister = 1041, NameLookup = 1042, NameUnregister = 1043;
 
-    // Kitten's calls beyond IPC proper, in the same range. 1045 is taken by kitten_exec_placed (starting a
-    // program in the memory the memory manager placed it in), which another change adds.
-    public const int MemoryView = 1044;
+    // Kitten's calls beside IPC, in the same range: the free-memory view for the memory-policy service
+    // (IpcMemoryView.cs), and exec with a physical placement (Kernel/Processes/PlacedExec.cs).
+    public const int MemoryView = 1044, ExecPlaced = 1045;
 
     public static string NameOf(long number) => number switch
     {
@@ -39,6 +39,7 @@ internal static partial class IpcSyscalls
         NameLookup => "kitten_ipc_name_lookup",
         NameUnregister => "kitten_ipc_name_unregister",
         MemoryView => "kitten_memory_view",
+        ExecPlaced => "kitten_exec_placed",
         _ => "kitten_ipc_reserved",
     };
 }

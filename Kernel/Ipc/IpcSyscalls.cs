@@ -32,5 +32,6 @@ internal static unsafe partial class IpcSyscalls
         SyscallTable.RegisterKitten(NameLookup, &IpcNames.Lookup);
         SyscallTable.RegisterKitten(NameUnregister, &IpcNames.Unregister);
         SyscallTable.RegisterKitten(MemoryView, &IpcMemoryView.MemoryView);
+        SyscallTable.RegisterKitten(ExecPlaced, &Processes.PlacedExec.Call);
     }
 }

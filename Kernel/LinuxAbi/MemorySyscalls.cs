@@ -57,6 +57,8 @@ internal static unsafe class MemorySyscalls
     {
         ProcessMemory memory = Process.Current.Memory;
         ulong wanted = c->Rdi;
+        if (memory.HeapEnd != 0)
+            return BrkInPreallocatedHeap(memory, wanted);
         if (wanted < memory.BrkStart || wanted >= ProcessMemory.BrkLimit)
             return (long)memory.Brk;
         ulong oldEnd = PageUp(memory.Brk), newEnd = PageUp(wanted);
@@ -75,6 +77,41 @@ internal static unsafe class MemorySyscalls
             // Shrinking within the last page: the freed bytes must read as zero if the break grows back.
             UserMemory.Zero(wanted, memory.Brk - wanted);
         }
+        memory.Brk = wanted;
+        return (long)wanted;
+    }
+
+    // brk with a preallocated heap [BrkStart, HeapEnd) (a placement's, Kitten's model: the launcher sizes
+    // the heap, the kernel commits it at exec): inside it the break moves without mapping or unmapping
+    // anything. Memory that comes under the break must read as zero (brk(2) gives zeroed memory, also
+    // after a shrink and a regrow): growing zeroes what it covers, except pages never written since they
+    // were zeroed (PageTable's untouched-zero state, the MMU's Dirty bit), which are most of a fresh heap.
+    // Beyond HeapEnd the break grows from the pool as in Brk; the limit is the mmap area's top, since a
+    // placed heap may lie above BrkLimit (after a static-PIE program).
+    private static long BrkInPreallocatedHeap(ProcessMemory memory, ulong wanted)
+    {
+        ulong heapEnd = memory.HeapEnd, old = memory.Brk;
+        if (wanted < memory.BrkStart || wanted >= ProcessMemory.MmapTop)
+            return (long)old;
+        ulong oldEnd = PageUp(old), newEnd = PageUp(wanted);
+        oldEnd = oldEnd > heapEnd ? oldEnd : heapEnd;
+        newEnd = newEnd > heapEnd ? newEnd : heapEnd;
+        if (newEnd > oldEnd)
+        {
+            if (!memory.Areas.IsFree(oldEnd, newEnd) || !memory.AddArea(oldEnd, newEnd, PROT_READ | PROT_WRITE, VmaKind.Anonymous))
+                return (long)old;
+            memory.Areas.Coalesce();
+        }
+        else if (newEnd < oldEnd)
+        {
+            memory.RemoveRange(newEnd, oldEnd);
+        }
+        else if (wanted < old && wanted >= heapEnd)
+        {
+            UserMemory.Zero(wanted, old - wanted);  // within the last page beyond the heap, as Brk does
+        }
+        if (wanted > old && old < heapEnd)
+            memory.ZeroWritten(old, wanted < heapEnd ? wanted : heapEnd);
         memory.Brk = wanted;
         return (long)wanted;
     }

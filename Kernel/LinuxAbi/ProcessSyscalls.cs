@@ -178,7 +178,10 @@ internal static unsafe class ProcessSyscalls
 
     // execve(path, argv, envp): everything is copied into kernel memory before the old image goes. The
     // buffers are not zeroed (that was a third of execve's cost): only what the copies wrote is read.
-    private static long Execve(InterruptContext* c)
+    private static long Execve(InterruptContext* c) => Execve(c, null);
+
+    // execve, or kitten_exec_placed (Kernel/Processes/PlacedExec.cs) with its placement already checked.
+    public static long Execve(InterruptContext* c, Placement* placement)
     {
         var space = (byte*)KernelHeap.Allocate(ProgramLoader.ArgumentSpace + 4096);
         if (space == null)
@@ -206,7 +209,7 @@ internal static unsafe class ProcessSyscalls
                 result = envc;
             else
                 result = ProcessLifecycle.Execute(c, new ReadOnlySpan<byte>(space, pathLength),
-                    new ReadOnlySpan<ByteString>(strings, argc), new ReadOnlySpan<ByteString>(strings + MaxStrings, envc));
+                    new ReadOnlySpan<ByteString>(strings, argc), new ReadOnlySpan<ByteString>(strings + MaxStrings, envc), placement);
         }
         KernelHeap.Free(strings);
         KernelHeap.Free(space);

@@ -58,6 +58,18 @@ internal static unsafe class PhysicalMemoryManager
         return start;
     }
 
+    // Exactly [start, start + length) as a region, if all of it is free (PlacedExec: the frames a
+    // placement planned). ClaimResult.Claimed, or why not (nothing changed then).
+    public static ClaimResult TryClaim(ulong start, ulong length, RegionType type, string name)
+    {
+        byte* ascii = stackalloc byte[PmemRegion.MaxNameLength];
+        System.ReadOnlySpan<byte> bytes = PmemRegion.ToAscii(name, ascii);
+        bool interrupts = s_lock.Acquire();
+        ClaimResult result = s_pmem.TryClaim(start, length, type, bytes);
+        s_lock.Release(interrupts);
+        return result;
+    }
+
     public static void Free(ulong start)
     {
         bool interrupts = s_lock.Acquire();

@@ -126,6 +126,42 @@ internal unsafe struct Pmem
         return TryAllocate(size, alignment, type, PmemRegion.ToAscii(name, ascii), out regionBase);
     }
 
+    // Makes exactly [start, start + length) a region of the given type, if every page of it is free: a
+    // placement chosen elsewhere (the memory-policy service) taking the frames it planned. Unlike Reserve
+    // it takes free memory only. Changes nothing unless it returns Claimed.
+    public ClaimResult TryClaim(ulong start, ulong length, RegionType type, ReadOnlySpan<byte> name)
+    {
+        if (!RegionTypes.IsAllocatable(type) || length == 0 || ((start | length) & (PageSize - 1)) != 0
+            || start > ulong.MaxValue - length)
+            return ClaimResult.NotMemory;
+        ulong end = start + length;
+        int extent = _free.Containing(start);
+        if (extent == AvlTree.Nil || Node(extent)->Region.End < end)
+            return Manages(start, end) ? ClaimResult.InUse : ClaimResult.NotMemory;
+        return Take(start, end, type, name) ? ClaimResult.Claimed : ClaimResult.NoNode;
+    }
+
+    public ClaimResult TryClaim(ulong start, ulong length, RegionType type, string name)
+    {
+        byte* ascii = stackalloc byte[PmemRegion.MaxNameLength];
+        return TryClaim(start, length, type, PmemRegion.ToAscii(name, ascii));
+    }
+
+    // Whether every page of [start, end) is pmem's, free or in a region (not a hole of the memory map).
+    private bool Manages(ulong start, ulong end)
+    {
+        for (ulong at = start; at < end;)
+        {
+            int n = _regions.Containing(at);
+            if (n == AvlTree.Nil)
+                n = _free.Containing(at);
+            if (n == AvlTree.Nil)
+                return false;
+            at = Node(n)->Region.End;
+        }
+        return true;
+    }
+
     // Frees the region that starts at base (of any type, reserved ones too): its memory becomes free and
     // merges with free neighbours. False, changing nothing, if no region starts there.
     public bool Free(ulong regionBase)

@@ -42,7 +42,7 @@ internal static unsafe class ProcessLifecycle
         string reason;
         fixed (byte* pathBytes = path)
             status = ProgramLoader.Load(executable.Data, executable.Length, arguments, environment,
-                new ByteString(pathBytes, path.Length), SystemSyscalls.DefaultStackLimit, executable.IsImmutable, out program, out reason);
+                new ByteString(pathBytes, path.Length), SystemSyscalls.DefaultStackLimit, executable.IsImmutable, null, out program, out reason);
         if (status == 0)
             executable.SetExecutableOf(program.Memory);
         executable.Dispose();
@@ -186,9 +186,10 @@ internal static unsafe class ProcessLifecycle
     }
 
     // execve(2) with the arguments already copied into kernel memory. On success the calling thread's
-    // context is the new program's; on failure the old program carries on.
+    // context is the new program's; on failure the old program carries on. placement: null, or where the
+    // new program's memory goes (kitten_exec_placed, PlacedExec.cs; checked already).
     public static long Execute(InterruptContext* context, ReadOnlySpan<byte> path, ReadOnlySpan<ByteString> arguments,
-        ReadOnlySpan<ByteString> environment)
+        ReadOnlySpan<ByteString> environment, Placement* placement = null)
     {
         Process process = Process.Current;
         int status = ExecutableFile.Open(path.Length > 0 && path[0] == '/' ? Vfs.Namespace.Root : process.Cwd, path,
@@ -197,14 +198,21 @@ internal static unsafe class ProcessLifecycle
             return status;
         ulong device = executable.Device, inode = executable.Inode;
         LoadedProgram program;
+        string reason;
         fixed (byte* pathBytes = path)
             status = ProgramLoader.Load(executable.Data, executable.Length, arguments, environment,
-                new ByteString(pathBytes, path.Length), process.Limits[SystemSyscalls.RLIMIT_STACK * 2], executable.IsImmutable, out program, out _);
+                new ByteString(pathBytes, path.Length), process.Limits[SystemSyscalls.RLIMIT_STACK * 2], executable.IsImmutable,
+                placement, out program, out reason);
         if (status == 0)
             executable.SetExecutableOf(program.Memory);
         executable.Dispose();
         if (status != 0)
+        {
+            // A busy frame is routine (the launcher plans again); anything else is worth a line.
+            if (placement != null && status != -Errno.EBUSY && reason != null)
+                Console.WriteLine($"kitten: pid {process.Pid} ({process.NameText}): kitten_exec_placed: {reason}: error {-status}");
             return status;
+        }
         Thread* thread = CpuLocal.Current->Running;
         // The point of no return: the other threads end before the old image goes.
         if (!ThreadLifecycle.EndOtherThreads(process, thread))

@@ -5,7 +5,8 @@
 //
 // Layout of the user half [0, 512 GiB): the program where its ELF headers put it (static-PIE at
 // PieBase), the brk heap after it, mmap areas handed out top-down below MmapTop, IPC grant mappings in
-// the grant window above it (ProcessMemory.Grants.cs), the stack below StackTop.
+// the grant window above it (ProcessMemory.Grants.cs), the stack below DefaultStackTop (or where a
+// placement puts it: ProcessMemory.Placement.cs).
 using Kitten.Kernel.Arch.X64;
 using Kitten.Kernel.Memory;
 
@@ -17,7 +18,7 @@ internal sealed unsafe partial class ProcessMemory
     public const ulong PieBase = 0x0000_0040_0000_0000;     // 256 GiB
     public const ulong MmapTop = GrantWindowStart;
     public const ulong MmapBottom = 0x0000_0001_0000_0000;  // 4 GiB
-    public const ulong StackTop = 0x0000_007F_FFFF_E000;
+    public const ulong DefaultStackTop = 0x0000_007F_FFFF_E000;   // ProcessMemory.Placement.cs: a placement may move it
     public const ulong BrkLimit = 0x0000_0040_0000_0000;
 
     private const int VmaCapacity = 1024;
@@ -78,6 +79,10 @@ internal sealed unsafe partial class ProcessMemory
 
     public ulong Cr3 => Tables.RootPhysical;
 
+    // Bytes of the page tables below the PML4 (VmPTE): Linux's mm_pgtables_bytes counts the PUD, PMD and
+    // PTE tables a process allocated, not its PGD.
+    public ulong PageTableBytes => Tables.PageTableBytes - PageTableEntry.TableSize;
+
     // Everything goes back to pmem. The caller has switched away from these page tables on every CPU.
     public void Destroy()
     {
@@ -90,6 +95,8 @@ internal sealed unsafe partial class ProcessMemory
                 PhysicalMemoryManager.Free(_chunks[i]);
         }
         _chunkCount = 0;
+        if (_claims != null)
+            FreeClaims();
         if (_image != null)
             ImageCache.Release(_image);
         _image = null;
@@ -178,6 +185,8 @@ internal sealed unsafe partial class ProcessMemory
             _chunks[i] = _chunks[_chunkCount];
             _chunkSizes[i] = _chunkSizes[_chunkCount];
         }
+        if (_claimCount != 0)
+            ReturnFreeClaims();
     }
 
     // After mappings were removed or weakened, CPUs may still hold the old translations (Intel SDM vol. 3,
@@ -279,8 +288,12 @@ internal sealed unsafe partial class ProcessMemory
     // ---- physical backing ----
 
     // Allocates, zeroes and maps memory for [start, end), in as few contiguous pieces as the pool allows,
-    // each aligned like its virtual address up to 1 GiB so that the largest pages fit.
+    // each aligned like its virtual address up to 1 GiB so that the largest pages fit; while a placement
+    // is installed, its planned frames where it has planned them (ProcessMemory.Placement.cs).
     private bool Back(ulong start, ulong end, PageFlags flags, bool zero)
+        => _placement == null ? BackFromPool(start, end, flags, zero) : BackPlaced(start, end, flags, zero);
+
+    private bool BackFromPool(ulong start, ulong end, PageFlags flags, bool zero)
     {
         ulong at = start;
         while (at < end)
@@ -377,7 +390,8 @@ internal sealed unsafe partial class ProcessMemory
             }
             ulong pageEnd = (at & ~(pageSize - 1)) + pageSize;
             ulong pieceEnd = pageEnd < end ? pageEnd : end;
-            _pool.Give(physical, pieceEnd - at);
+            if (_placement == null || !KeepPlannedFrames(at, physical, pieceEnd - at))
+                _pool.Give(physical, pieceEnd - at);
             CommittedBytes -= pieceEnd - at;
             at = pieceEnd;
         }
@@ -467,6 +481,8 @@ internal sealed unsafe partial class ProcessMemory
             return null;
         child.BrkStart = BrkStart;
         child.Brk = Brk;
+        child.HeapEnd = HeapEnd;
+        child._stackTop = _stackTop;
         child.ArgumentsStart = ArgumentsStart;
         child.EnvironmentStart = EnvironmentStart;
         child.EnvironmentEnd = EnvironmentEnd;

@@ -34,11 +34,29 @@ internal static unsafe class ProgramLoader
         return reserve & ~(ProcessMemory.PageSize - 1);
     }
 
+    // A planned stack's reservation (the committed part included): as much of `reserve` as fits below it
+    // without reaching the area under it (the heap, the program) or into the IPC grant window.
+    private static ulong PlannedStackReservation(ProcessMemory memory, ulong top, ulong commit, ulong reserve)
+    {
+        ulong bottom = top - commit;
+        int below = memory.Areas.FirstEndingAfter(bottom) - 1;
+        ulong floor = below >= 0 ? memory.Areas.At(below).End : 0;
+        if (bottom >= ProcessMemory.GrantWindowEnd && floor < ProcessMemory.GrantWindowEnd)
+            floor = ProcessMemory.GrantWindowEnd;
+        if (reserve <= commit)
+            return commit;
+        ulong room = bottom - floor;
+        return reserve - commit < room ? reserve : commit + room;
+    }
+
     // Returns 0, or -errno with a one-line reason in `reason` (a refused ELF says why). stackLimit: the
     // RLIMIT_STACK soft limit the program starts with. shareable: the file's bytes never change nor move
-    // (a file of the initial archive), so its read-only pages may come from the image cache.
+    // (a file of the initial archive), so its read-only pages may come from the image cache. placement:
+    // null, or where in physical memory the program goes (Placement.cs, checked): then every page comes
+    // from this process's own planned frames (no image cache), the brk heap is the planned one,
+    // preallocated, and the stack's committed part is the planned one.
     public static int Load(byte* file, ulong length, ReadOnlySpan<ByteString> arguments, ReadOnlySpan<ByteString> environment,
-        ByteString executableName, ulong stackLimit, bool shareable, out LoadedProgram program, out string reason)
+        ByteString executableName, ulong stackLimit, bool shareable, Placement* placement, out LoadedProgram program, out string reason)
     {
         program = default;
         reason = null;
@@ -58,9 +76,22 @@ internal static unsafe class ProgramLoader
             reason = "out of memory for page tables";
             return -Errno.ENOMEM;
         }
-        int status = LoadSegments(memory, in image, bias, shareable, out reason);
+        int status = 0;
+        if (placement != null)
+        {
+            shareable = false;
+            status = memory.BeginPlacement(placement);
+            if (status != 0)
+                reason = status == -Errno.EBUSY ? "some planned physical memory is in use" : "the planned physical memory cannot be claimed";
+        }
         if (status == 0)
-            status = BuildStack(memory, in image, bias, arguments, environment, executableName, stackLimit, out program.StackPointer, out reason);
+            status = LoadSegments(memory, in image, bias, shareable, out reason);
+        if (status == 0 && placement != null && placement->Header.HasHeap)
+            status = AddHeap(memory, in placement->Header, out reason);
+        if (status == 0)
+            status = BuildStack(memory, in image, bias, arguments, environment, executableName, stackLimit,
+                placement != null ? &placement->Header : null, out program.StackPointer, out reason);
+        memory.EndPlacement();
         if (status != 0)
         {
             memory.Destroy();
@@ -129,6 +160,26 @@ internal static unsafe class ProgramLoader
     private static int FinishImage(ProcessMemory memory, ulong spanEnd)
     {
         memory.BrkStart = memory.Brk = spanEnd;
+        return 0;
+    }
+
+    // A placement's heap: committed now (zeroed, from its planned frames), with the break at its start;
+    // brk moves inside it without mapping anything (MemorySyscalls.Brk).
+    private static int AddHeap(ProcessMemory memory, in PlacementHeader plan, out string reason)
+    {
+        reason = null;
+        if (!memory.Areas.IsFree(plan.HeapStart, plan.HeapEnd))
+        {
+            reason = "the planned heap overlaps the program";
+            return -Errno.EINVAL;
+        }
+        if (!memory.AddArea(plan.HeapStart, plan.HeapEnd, Vma.ProtRead | Vma.ProtWrite, VmaKind.Anonymous))
+        {
+            reason = "no memory for the heap";
+            return -Errno.ENOMEM;
+        }
+        memory.BrkStart = memory.Brk = plan.HeapStart;
+        memory.HeapEnd = plan.HeapEnd;
         return 0;
     }
 
@@ -210,11 +261,13 @@ internal static unsafe class ProgramLoader
     private static int ProtOf(ElfSegment segment)
         => (segment.IsReadable ? Vma.ProtRead : 0) | (segment.IsWritable ? Vma.ProtWrite : 0) | (segment.IsExecutable ? Vma.ProtExec : 0);
 
+    // plan: null, or a placement whose stack (if it has one) is the committed part, at its planned place.
     private static int BuildStack(ProcessMemory memory, in ElfImage image, ulong bias, ReadOnlySpan<ByteString> arguments,
-        ReadOnlySpan<ByteString> environment, ByteString executableName, ulong limit, out ulong stackPointer, out string reason)
+        ReadOnlySpan<ByteString> environment, ByteString executableName, ulong limit, PlacementHeader* plan, out ulong stackPointer, out string reason)
     {
         stackPointer = 0;
-        ulong top = ProcessMemory.StackTop;
+        bool planned = plan != null && plan->HasStack;
+        ulong top = planned ? plan->StackTop : ProcessMemory.DefaultStackTop;
         int prot = Vma.ProtRead | Vma.ProtWrite | (image.ExecutableStack ? Vma.ProtExec : 0);
         byte* buffer = (byte*)KernelHeap.Allocate(ArgumentSpace);
         if (buffer == null)
@@ -235,13 +288,29 @@ internal static unsafe class ProgramLoader
             ulong used = top - layout.StackPointer;
             ulong reserve = StackReservation(limit);
             ulong commit = (used + ProcessMemory.InitialStackCommit + ProcessMemory.PageSize - 1) & ~(ProcessMemory.PageSize - 1);
-            if (!memory.AddStack(top, reserve > commit ? reserve : commit, commit, prot))
+            if (planned)
+            {
+                commit = plan->StackLength;
+                reserve = PlannedStackReservation(memory, top, commit, reserve);
+            }
+            if (planned && used > commit)
+            {
+                reason = "the planned stack is too small for the arguments and environment";
+                status = -Errno.E2BIG;
+            }
+            else if (planned && !memory.Areas.IsFree(top - commit, top))
+            {
+                reason = "the planned stack overlaps the program or its heap";
+                status = -Errno.EINVAL;
+            }
+            else if (!memory.AddStack(top, reserve > commit ? reserve : commit, commit, prot))
             {
                 reason = "no memory for the stack";
                 status = -Errno.ENOMEM;
             }
             else
             {
+                memory.StackTop = top;
                 memory.Write(layout.StackPointer, buffer + ArgumentSpace - used, used);
                 stackPointer = layout.StackPointer;
                 memory.StartStack = layout.StackPointer;

@@ -10,6 +10,7 @@
 //     ipc.register  NAME_REGISTER, NAME_UNREGISTER  of the names it offers
 //     ipc.lookup    NAME_LOOKUP                     of its peers' names
 //     memory.view   MEMORY_VIEW (kitten_memory_view) the kernel's free-memory view, to pass on
+//     exec_placed   kitten_exec_placed              exec a program in a physical placement (a launcher)
 //
 // CLOSE and IDENTIFY are always allowed, and MINT with either ipc.call or ipc.receive: they only drop,
 // inspect or narrow handles the process already holds (a client copies its own endpoint's handle before
@@ -22,7 +23,7 @@ namespace Kitten.Kernel.Services;
 
 internal static class IpcCallWords
 {
-    public const uint Call = 1, Receive = 2, Notify = 4, Grant = 8, Map = 16, Register = 32, Lookup = 64, MemoryView = 128;
+    public const uint Call = 1, Receive = 2, Notify = 4, Grant = 8, Map = 16, Register = 32, Lookup = 64, MemoryView = 128, ExecPlaced = 256;
     public const uint Always = 0;
 
     // The bit of one word, or 0 if it is not one.
@@ -44,6 +45,8 @@ internal static class IpcCallWords
             return Lookup;
         if (Bytes.Equal(word, "memory.view"))
             return MemoryView;
+        if (Bytes.Equal(word, "exec_placed"))
+            return ExecPlaced;
         return 0;
     }
 
@@ -60,6 +63,7 @@ internal static class IpcCallWords
         IpcSyscalls.NameRegister or IpcSyscalls.NameUnregister => Register,
         IpcSyscalls.NameLookup => Lookup,
         IpcSyscalls.MemoryView => MemoryView,
+        IpcSyscalls.ExecPlaced => ExecPlaced,
         _ => Always,    // CLOSE, IDENTIFY; reserved numbers fail with ENOSYS anyway
     };
 

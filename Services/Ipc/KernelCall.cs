@@ -11,6 +11,7 @@ public enum KernelCall
     Register,   // ipc.register: register names (those the manifest offers)
     Lookup,     // ipc.lookup: look names up (those the manifest lists as peers)
     MemoryView, // memory.view: the kernel's free-memory view, to pass to the memory manager (IpcSystem.FreeMemoryView)
+    ExecPlaced, // exec_placed: exec a program in a physical placement (kitten_exec_placed, a launcher's call)
 }
 
 public static class KernelCalls
@@ -25,6 +26,7 @@ public static class KernelCalls
         KernelCall.Register => "ipc.register",
         KernelCall.Lookup => "ipc.lookup",
         KernelCall.MemoryView => "memory.view",
+        KernelCall.ExecPlaced => "exec_placed",
         _ => throw new ArgumentOutOfRangeException(nameof(call)),
     };
 

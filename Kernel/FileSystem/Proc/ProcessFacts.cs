@@ -86,6 +86,8 @@ internal static unsafe class ProcessFacts
     {
         info.HasMemory = true;
         info.ResidentBytes = memory.CommittedBytes;
+        info.PageTableBytes = memory.PageTableBytes;
+        info.PlacedBytes = memory.PlacedBytes;
         info.StartBrk = memory.BrkStart;
         info.StartStack = memory.StartStack;
         info.ArgumentsStart = memory.ArgumentsStart;
@@ -129,6 +131,8 @@ internal static unsafe class ProcessFacts
             return;
         var entries = new MapEntry[count];
         ulong imageStart = 0;
+        // The brk area: up to the break, or the whole preallocated heap a placement gave (HeapEnd).
+        ulong heapEnd = memory.Brk > memory.HeapEnd ? memory.Brk : memory.HeapEnd;
         for (int i = 0; i < count; i++)
         {
             Vma area = memory.Areas.At(i);
@@ -153,7 +157,7 @@ internal static unsafe class ProcessFacts
                 if (area.Contains(memory.StartStack))
                     entry.Name = MapName.Stack;
             }
-            else if (memory.Brk > memory.BrkStart && area.Start < memory.Brk && area.End > memory.BrkStart)
+            else if (heapEnd > memory.BrkStart && area.Start < heapEnd && area.End > memory.BrkStart)
             {
                 entry.Name = MapName.Heap;
             }

@@ -37,6 +37,7 @@ internal struct ProcessInfo
     public ulong StackBytes;        // VmStk
     public ulong TextBytes;         // the program's executable segments (VmExe)
     public ulong PageTableBytes;    // VmPTE
+    public ulong PlacedBytes;       // VmPlaced (Kitten's): installed from a placement at exec
     public ulong StartCode, EndCode, StartData, EndData, StartBrk, StartStack;
     public ulong ArgumentsStart, ArgumentsEnd, EnvironmentStart, EnvironmentEnd;
 }

@@ -1,7 +1,9 @@
 // /proc/<pid>/status in Linux's format (proc_pid_status(5); proc_pid_status and its task_* helpers in
 // fs/proc/array.c and task_mem in fs/proc/task_mmu.c): "Field:\tvalue" lines in Linux's order. Every
-// process here runs as root with all capabilities, on one memory node. One line is Kitten's own: `Service:`,
-// the name of the service manifest a process runs under (absent if none).
+// process here runs as root with all capabilities, on one memory node. Two lines are Kitten's own: `Service:`,
+// the name of the service manifest a process runs under (absent if none), and `VmPlaced:`, the bytes of
+// the address space installed from a physical placement (kitten_exec_placed; 0 otherwise), after Linux's
+// memory lines.
 using System;
 
 namespace Kitten.Kernel.FileSystem.Proc;
@@ -48,6 +50,7 @@ internal static class ProcessStatusFormat
             Kilobytes("VmPTE:\t", p.PageTableBytes, o);
             Kilobytes("VmSwap:\t", 0, o);
             Kilobytes("HugetlbPages:\t", 0, o);
+            Kilobytes("VmPlaced:\t", p.PlacedBytes, o);
             o.Append("CoreDumping:\t0\nTHP_enabled:\t0\nuntag_mask:\t0xffffffffffffffff\n");
         }
         o.Append("Threads:\t").Signed(p.ThreadCount);

@@ -64,11 +64,12 @@ public class ServicePolicyTests
     [TestCase("ipc.register", new[] { IpcSyscalls.NameRegister, IpcSyscalls.NameUnregister })]
     [TestCase("ipc.lookup", new[] { IpcSyscalls.NameLookup })]
     [TestCase("memory.view", new[] { IpcSyscalls.MemoryView })]
+    [TestCase("exec_placed", new[] { IpcSyscalls.ExecPlaced })]
     public void EachCallsWordOpensItsCalls(string word, int[] opened)
     {
         ServicePolicy policy = Read($"service s\nbinary s\ncalls {word}\n");
         int[] always = { IpcSyscalls.Close, IpcSyscalls.Identify };
-        for (int number = IpcSyscalls.Call; number <= IpcSyscalls.MemoryView; number++)
+        for (int number = IpcSyscalls.Call; number <= IpcSyscalls.ExecPlaced; number++)
         {
             bool expected = opened.Contains(number) || always.Contains(number);
             Assert.That(policy.AllowsSyscall((ulong)number), Is.EqualTo(expected), $"{word}: {IpcSyscalls.NameOf(number)}");
@@ -79,7 +80,7 @@ public class ServicePolicyTests
     public void NoCallsLineLeavesOnlyCloseAndIdentify()
     {
         ServicePolicy policy = Read("service s\nbinary s\n");
-        var allowed = Enumerable.Range(IpcSyscalls.Call, IpcSyscalls.MemoryView - IpcSyscalls.Call + 1)
+        var allowed = Enumerable.Range(IpcSyscalls.Call, IpcSyscalls.ExecPlaced - IpcSyscalls.Call + 1)
             .Where(number => policy.AllowsSyscall((ulong)number)).ToArray();
         Assert.That(allowed, Is.EquivalentTo(new[] { IpcSyscalls.Close, IpcSyscalls.Identify }));
     }

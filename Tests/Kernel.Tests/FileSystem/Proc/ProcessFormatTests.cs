@@ -31,6 +31,7 @@ public class ProcessFormatTests
         SharedPendingSignals = 0,
         IgnoredSignals = 1UL << 12,
         PageTableBytes = 48 * 1024,
+        PlacedBytes = 34 * 1024 * 1024,
         UserTicks = 3,
         SystemTicks = 1,
         StartTicks = 906361,
@@ -108,7 +109,7 @@ public class ProcessFormatTests
         {
             "Name", "Umask", "State", "Tgid", "Ngid", "Pid", "PPid", "TracerPid", "Uid", "Gid", "FDSize", "Groups", "NStgid", "NSpid",
             "NSpgid", "NSsid", "Kthread", "VmPeak", "VmSize", "VmLck", "VmPin", "VmHWM", "VmRSS", "RssAnon", "RssFile", "RssShmem",
-            "VmData", "VmStk", "VmExe", "VmLib", "VmPTE", "VmSwap", "HugetlbPages", "CoreDumping", "THP_enabled", "untag_mask",
+            "VmData", "VmStk", "VmExe", "VmLib", "VmPTE", "VmSwap", "HugetlbPages", "VmPlaced", "CoreDumping", "THP_enabled", "untag_mask",
             "Threads", "SigQ", "SigPnd", "ShdPnd", "SigBlk", "SigIgn", "SigCgt", "CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb",
             "NoNewPrivs", "Seccomp", "Seccomp_filters", "Speculation_Store_Bypass", "SpeculationIndirectBranch", "Cpus_allowed",
             "Cpus_allowed_list", "Mems_allowed", "Mems_allowed_list", "voluntary_ctxt_switches", "nonvoluntary_ctxt_switches",
@@ -122,6 +123,7 @@ public class ProcessFormatTests
         Assert.That(lines, Does.Contain("SigBlk:\t0000000000010000"));
         Assert.That(lines, Does.Contain("SigIgn:\t0000000000001000"));
         Assert.That(lines, Does.Contain("VmPTE:\t      48 kB"));
+        Assert.That(lines, Does.Contain("VmPlaced:\t   34816 kB"), "Kitten's: the bytes installed from a placement");
         Assert.That(lines, Does.Contain("SigCgt:\t000001004b813efb"));
         Assert.That(lines, Does.Contain("Cpus_allowed:\t3"));
         Assert.That(lines, Does.Contain("Cpus_allowed_list:\t0-1"));
