@@ -3,8 +3,8 @@ namespace Kitten.Launch;
 // launch's command line (Program.cs says what each option means).
 internal sealed class LaunchOptions
 {
-    public const ulong DefaultHeap = 32UL << 20;
-    public const ulong DefaultStack = 8UL << 20;    // RLIMIT_STACK's usual soft limit
+    public const ulong DefaultHeap = 8UL << 20;
+    public const ulong DefaultStack = 2UL << 20;
 
     public ulong HeapBytes { get; private set; } = DefaultHeap;
     public ulong StackBytes { get; private set; } = DefaultStack;
