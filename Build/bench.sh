@@ -290,21 +290,41 @@ bench_goal_row() {
 
 # A service's restart (issue 6): the memory manager is killed (SIGKILL) RESTART_KILLS times by
 # `servicectl restart` (Services/Tools/ServiceCtl), each time 1 s after it last answered, and the ticks
-# from the kill until its replacement answers a ping by name are taken. Kitten only: the figure is the
-# supervisor's, the kernel's process teardown and the .NET start-up of the new process.
+# from the kill until its replacement answers a ping by name are taken. The same supervisor,
+# memory-contiguous and servicectl binaries run on both kernels: on Kitten over its IPC, started by the
+# kernel (memory=contiguous); on Linux over the IPC library's host back end (Unix sockets), started by
+# /init the same way (--services, Userland/LinuxInit/init.c). The figure is the supervisor's, the
+# kernel's process teardown and the .NET start-up of the new process.
 RESTART_KILLS=5
-RESTART_DEFINITION="TSC ticks (instructions under QEMU -icount, 1 CPU) from the SIGKILL of memory-contiguous to a ping of 'memory' answered by its replacement (a fresh look-up, the ping, and one supervisor status call); includes the supervisor's first back-off, 10 ms of virtual time (10,000,000 ticks at the 1 GHz icount clock)"
+RESTART_SERVICE=memory-contiguous
+RESTART_DEFINITION="TSC ticks (instructions under QEMU -icount, 1 CPU) from the SIGKILL of $RESTART_SERVICE to a ping of 'memory' answered by its replacement (a fresh look-up, the ping, and one supervisor status call), median and maximum of $RESTART_KILLS kills; includes the supervisor's first back-off, 10 ms of virtual time (10,000,000 ticks at the 1 GHz icount clock)"
+
+# restart_figure NAME OUTPUT KEY: median or max from servicectl's closing line
+# ("restart: N kills, N answered; median N ticks, max N ticks"); the benchmark fails if there is none.
+restart_figure() {
+    local name="$1" output="$2" key="$3" value
+    value="$(printf '%s\n' "$output" | grep -a "^restart: " | grep -o "$key [0-9]*" | head -n 1 | cut -d' ' -f2)" || true
+    [ -n "$value" ] || { printf '%s\n' "$output" >&2; die "bench restart: no '$key' on servicectl's 'restart:' line on $name"; }
+    echo "$value"
+}
+
 bench_restart() {
-    local output median max
-    output="$(./kitten boot --icount --timeout 1800 memory=contiguous --exec /sbin/servicectl restart memory-contiguous memory "$RESTART_KILLS" 2>&1)" \
+    local output kitten_median kitten_max linux_median linux_max
+    output="$(./kitten boot --icount --timeout 1800 memory=contiguous --exec /sbin/servicectl restart "$RESTART_SERVICE" memory "$RESTART_KILLS" 2>&1)" \
         || { printf '%s\n' "$output" >&2; die "bench restart: the Kitten run failed"; }
     output="$(printf '%s\n' "$output" | tr -d '\r')"
-    printf '%s\n' "$output" | grep -a "^restart " >&2 || true
-    median="$(printf '%s\n' "$output" | grep -a "^restart: " | grep -o "median [0-9]*" | cut -d' ' -f2)" || true
-    max="$(printf '%s\n' "$output" | grep -a "^restart: " | grep -o "max [0-9]*" | cut -d' ' -f2)" || true
-    [ -n "$median" ] && [ -n "$max" ] || { printf '%s\n' "$output" >&2; die "bench restart: no 'restart:' summary line"; }
-    write_bench_json restart "kitten_median=$median" "kitten_max=$max" "kills=$RESTART_KILLS" "definition=$RESTART_DEFINITION"
-    echo "bench restart: kitten_median=$median kitten_max=$max kills=$RESTART_KILLS"
+    printf '%s\n' "$output" | grep -a "^restart " | sed 's/^/kitten: /' >&2 || true
+    kitten_median="$(restart_figure Kitten "$output" median)" || exit 1
+    kitten_max="$(restart_figure Kitten "$output" max)" || exit 1
+    output="$(bench_run_linux restart --timeout 1800 --services "$RESTART_SERVICE" /sbin/servicectl restart "$RESTART_SERVICE" memory "$RESTART_KILLS")" || exit 1
+    printf '%s\n' "$output" | grep -a "^restart " | sed 's/^/linux: /' >&2 || true
+    linux_median="$(restart_figure Linux "$output" median)" || exit 1
+    linux_max="$(restart_figure Linux "$output" max)" || exit 1
+    local ratio
+    ratio="$(bench_ratio "$linux_median" "$kitten_median")"
+    write_bench_json restart "kitten_median=$kitten_median" "linux_median=$linux_median" "ratio=$ratio" \
+        "kitten_max=$kitten_max" "linux_max=$linux_max" "kills=$RESTART_KILLS" "definition=$RESTART_DEFINITION"
+    echo "bench restart: kitten_median=$kitten_median linux_median=$linux_median ratio=$ratio kitten_max=$kitten_max linux_max=$linux_max kills=$RESTART_KILLS"
 }
 
 # Every comparison with Linux, then one table: each figure of both kernels, their ratio (Linux/Kitten)
@@ -347,9 +367,7 @@ bench_main() {
         detour) bench_detour ;;
         memory) bench_memory ;;
         syscall) with_build_lock linux_prepare; bench_syscall "$@" ;;
-        restart) [ $# -eq 0 ] || die "bench restart: unexpected argument '$1'"
-            bench_restart ;;
-        spawn|noise|csharp|ipc|all)
+        spawn|noise|csharp|ipc|restart|all)
             [ $# -eq 0 ] || die "bench $name: unexpected argument '$1'"
             with_build_lock linux_prepare; "bench_$name" ;;
         "") die "bench: name a benchmark (boot, detour, memory, syscall, spawn, noise, csharp, ipc, restart, all)" ;;

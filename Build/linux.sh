@@ -5,9 +5,10 @@
 # by itself. Benchmarks run the same binaries on both kernels and compare their figures.
 #
 #   linux_prepare                     download the kernel once (cached in obj/linux), build the initramfs
-#   linux_run [--smp N] [--mem MB] [--icount] [--timeout S] PROGRAM [ARGS...]
+#   linux_run [--smp N] [--mem MB] [--icount] [--timeout S] [--services NAME,...] PROGRAM [ARGS...]
 #                                     boot, print the program's output on stdout; status 0 only if it
-#                                     ran and exited with 0
+#                                     ran and exited with 0; with --services, /init first starts the
+#                                     supervisor with those services (Services/) as Kitten's kernel does
 #
 # The kernel comes from the package linux-image-amd64, fetched with `apt-get download` and unpacked with
 # dpkg-deb in obj/linux, so nothing is installed on the host. It is kept there: later runs use it at once,
@@ -18,6 +19,9 @@
 # 4.5 billion instructions under TCG (10 s of every boot, with nothing to learn from it). The code that
 # then runs is the same; what differs is that without the bzImage's decompressor the kernel is not
 # relocated at random (KASLR), which only makes runs more repeatable.
+
+# shellcheck source=Build/services.sh
+source "$KITTEN_ROOT/Build/services.sh"
 
 # Under -icount (with -seed, see qemu_machine_command) runs repeat exactly: the same TSC values from /init
 # to the program's end. Not always: /bench/spawn with its 1000 launches gave 3 different outcomes in 5
@@ -38,7 +42,8 @@ LINUX_INITRAMFS="$LINUX_OUT/initramfs.cpio"
 #   panic=-1       reboot at once on a panic (e.g. /init failing): under -no-reboot QEMU then exits, with
 #                  status 0, which we report as a failure, instead of hanging until the timeout
 # No root device is named: the initramfs is the root file system, so the kernel waits for no disk.
-# Words after "--" are the arguments of /init: the program to run and its own arguments.
+# Words after "--" are the arguments of /init: the services to start first (--services NAME,...), if
+# any, then the program to run and its own arguments.
 LINUX_KERNEL_PARAMETERS=(console=ttyS0 quiet panic=-1)
 
 # Limits from the kernel: COMMAND_LINE_SIZE (arch/x86/include/asm/setup.h) and MAX_INIT_ARGS
@@ -118,19 +123,29 @@ linux_fetch_kernel() {
 }
 
 # The initramfs (cpio newc, uncompressed: nothing to decompress at boot): /init, /bench/NAME for each
-# benchmark and /csharp/NAME for each C# program (Build/csharp.sh), where Kitten's image has them too.
-# Replaced only when its bytes change.
+# benchmark, /csharp/NAME for each C# program (Build/csharp.sh), and the services as in Kitten's
+# services module (Build/iso.sh): /services/NAME/NAME and NAME.manifest, the tools (servicectl) in
+# /sbin, where Kitten's image has them too; and /tmp, where the services' IPC library keeps its host
+# back end's sockets (Services/Ipc/README.md). Replaced only when its bytes change.
 linux_build_initramfs() {
     rm -rf "$LINUX_INITRAMFS_ROOT"
-    mkdir -p "$LINUX_INITRAMFS_ROOT/bench" "$LINUX_INITRAMFS_ROOT/csharp"
+    mkdir -p "$LINUX_INITRAMFS_ROOT"/{bench,csharp,services,sbin,tmp}
+    chmod 1777 "$LINUX_INITRAMFS_ROOT/tmp"
     cp -p "$USERLAND_OUT/linux-init/init" "$LINUX_INITRAMFS_ROOT/init"
-    local name
+    local name folder
     for name in $(userland_bench_names); do
         cp -p "$USERLAND_OUT/bench/$name" "$LINUX_INITRAMFS_ROOT/bench/$name"
     done
     for name in $(csharp_program_names); do
         cp -p "$(csharp_program_path "$name")" "$LINUX_INITRAMFS_ROOT/csharp/$name"
     done
+    while read -r name folder; do
+        mkdir -p "$LINUX_INITRAMFS_ROOT/services/$name"
+        cp -p "$SERVICES_OUT/$name/$name" "$SERVICES_OUT/$name/$name.manifest" "$LINUX_INITRAMFS_ROOT/services/$name/"
+    done < <(service_list)
+    while read -r name folder; do
+        cp -p "$SERVICES_OUT/$name/$name" "$LINUX_INITRAMFS_ROOT/sbin/"
+    done < <(tool_list)
     (cd "$LINUX_INITRAMFS_ROOT" && find . -mindepth 1 | LC_ALL=C sort | \
         cpio -o -H newc --reproducible --quiet) >"$LINUX_INITRAMFS.new"
     cmp -s "$LINUX_INITRAMFS.new" "$LINUX_INITRAMFS" && rm -f "$LINUX_INITRAMFS.new" || mv "$LINUX_INITRAMFS.new" "$LINUX_INITRAMFS"
@@ -139,20 +154,23 @@ linux_build_initramfs() {
 linux_prepare() {
     build_userland
     build_csharp_programs
+    build_services
     linux_fetch_kernel
     linux_build_initramfs
 }
 
-# Fills BOOT_SMP, BOOT_MEM, BOOT_ICOUNT, BOOT_TIMEOUT (as Build/boot.sh does for Kitten) and
-# LINUX_PROGRAM (the program and its arguments: everything from the first word that is not an option).
+# Fills BOOT_SMP, BOOT_MEM, BOOT_ICOUNT, BOOT_TIMEOUT (as Build/boot.sh does for Kitten), LINUX_SERVICES
+# (the services /init starts first, comma-separated, or nothing) and LINUX_PROGRAM (the program and its
+# arguments: everything from the first word that is not an option).
 parse_linux_options() {
-    BOOT_SMP=1; BOOT_MEM=256; BOOT_ICOUNT=0; BOOT_TIMEOUT=300
+    BOOT_SMP=1; BOOT_MEM=256; BOOT_ICOUNT=0; BOOT_TIMEOUT=300; LINUX_SERVICES=""
     while [ $# -gt 0 ]; do
         case "$1" in
             --smp) BOOT_SMP="${2:?--smp needs a number}"; shift ;;
             --mem) BOOT_MEM="${2:?--mem needs megabytes}"; shift ;;
             --icount) BOOT_ICOUNT=1 ;;
             --timeout) BOOT_TIMEOUT="${2:?--timeout needs seconds}"; shift ;;
+            --services) LINUX_SERVICES="${2:?--services needs service names, e.g. memory-contiguous}"; shift ;;
             --) shift; break ;;
             --*) die "linux: unknown option $1" ;;
             *) break ;;
@@ -170,13 +188,23 @@ parse_linux_options() {
 linux_check_program() {
     local program="${LINUX_PROGRAM[0]}"
     if [ ! -f "$LINUX_INITRAMFS_ROOT$program" ]; then
-        die "linux: no program $program in the initramfs (there: /init $(cd "$LINUX_INITRAMFS_ROOT" && echo bench/* csharp/* | sed 's|\([a-z]*\)/|/\1/|g'))"
+        die "linux: no program $program in the initramfs (there: /init $(cd "$LINUX_INITRAMFS_ROOT" && echo bench/* csharp/* sbin/* | sed 's|\([a-z]*\)/|/\1/|g'))"
     fi
     local word
     for word in "${LINUX_PROGRAM[@]}"; do
         [[ -n "$word" && "$word" != *[[:space:]\"]* ]] || die "linux: arguments cannot be empty or hold spaces or quotes (they go on the kernel command line): '$word'"
     done
-    [ ${#LINUX_PROGRAM[@]} -le $LINUX_INIT_ARGS_MAX ] || die "linux: at most $((LINUX_INIT_ARGS_MAX - 1)) arguments"
+    LINUX_INIT_ARGS=("${LINUX_PROGRAM[@]}")
+    if [ -n "$LINUX_SERVICES" ]; then
+        local service
+        for service in ${LINUX_SERVICES//,/ }; do
+            [ -f "$LINUX_INITRAMFS_ROOT/services/$service/$service.manifest" ] \
+                || die "linux: no service $service in the initramfs (there: $(cd "$LINUX_INITRAMFS_ROOT/services" && echo *))"
+        done
+        [[ "$LINUX_SERVICES" != *[[:space:]\"]* ]] || die "linux: --services cannot hold spaces or quotes: '$LINUX_SERVICES'"
+        LINUX_INIT_ARGS=(--services "$LINUX_SERVICES" "${LINUX_PROGRAM[@]}")
+    fi
+    [ ${#LINUX_INIT_ARGS[@]} -le $LINUX_INIT_ARGS_MAX ] || die "linux: at most $((LINUX_INIT_ARGS_MAX - 1)) arguments of /init"
 }
 
 # QEMU's single-threaded TCG, which -icount implies, gave each turn's whole instruction budget (up to the
@@ -203,14 +231,14 @@ linux_run() {
     parse_linux_options "$@"
     linux_check_program
     linux_check_icount_smp
-    local command_line="${LINUX_KERNEL_PARAMETERS[*]} -- ${LINUX_PROGRAM[*]}"
+    local command_line="${LINUX_KERNEL_PARAMETERS[*]} -- ${LINUX_INIT_ARGS[*]}"
     [ ${#command_line} -le $LINUX_COMMAND_LINE_MAX ] || die "linux: the kernel command line would be longer than $LINUX_COMMAND_LINE_MAX bytes"
 
     qemu_machine_command
     QEMU_CMD+=(-kernel "$LINUX_VMLINUX" -initrd "$LINUX_INITRAMFS" -append "$command_line")
     local mode="without -icount"
     [ "$BOOT_ICOUNT" -eq 1 ] && mode="under -icount"
-    say "booting Linux ($(cut -d' ' -f1 "$LINUX_VERSION_FILE")), $BOOT_SMP CPU(s), $BOOT_MEM MB, $mode: ${LINUX_PROGRAM[*]}"
+    say "booting Linux ($(cut -d' ' -f1 "$LINUX_VERSION_FILE")), $BOOT_SMP CPU(s), $BOOT_MEM MB, $mode: ${LINUX_PROGRAM[*]}${LINUX_SERVICES:+ (services: $LINUX_SERVICES)}"
 
     local console status=0
     console="$(mktemp)"

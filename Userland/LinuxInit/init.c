@@ -15,6 +15,14 @@
  * (Kernel/Platform/Shutdown.cs): 0x10 if the program exited with status 0, 0x11 otherwise; QEMU exits
  * with (value << 1) | 1, i.e. 33 or 35. The script reads both the status line and QEMU's status.
  *
+ * With "--services NAME[,NAME...]" before the program, /init first starts the services of the initramfs
+ * (Services/, laid out as in Kitten's boot image: /services/NAME/NAME and NAME.manifest) as Kitten's
+ * kernel does (Kernel/Boot/BootServices.cs): /services/supervisor/supervisor with the manifests' paths
+ * as its arguments and the kernel's environment, then waits until "supervisor" and each service's name
+ * (NAME up to its first '-', e.g. memory for memory-contiguous) are registered before the program
+ * starts. The services use the IPC library's host back end (Services/Ipc/README.md) in its default
+ * runtime directory, /tmp/kitten-ipc-UID; they keep running until QEMU ends.
+ *
  * Process 1 must never exit (the kernel panics: "Attempted to kill init!"), so every path ends in
  * power_off.
  */
@@ -27,6 +35,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../Include/bench.h"
@@ -81,13 +90,116 @@ static void ensure_console(void)
         close(console);
 }
 
+#define MAX_SERVICES 16
+#define SERVICE_NAME_MAX 64
+/* As long as Kitten's kernel waits (BootServices.DefaultWaitSeconds). */
+#define SERVICES_WAIT_SECONDS 60
+#define SUPERVISOR "/services/supervisor/supervisor"
+
+static uint64_t milliseconds_now(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (uint64_t)now.tv_sec * 1000 + (uint64_t)now.tv_nsec / 1000000;
+}
+
+/*
+ * Whether the host back end's registry has NAME: a symbolic link names/NAME in the runtime directory to
+ * the socket of the endpoint registered under it (Services/Ipc/Host/HostIpcSystem.cs). stat(2) follows
+ * the link, so it succeeds only once the socket it names exists; at boot no dead service has left one.
+ */
+static int name_registered(const char *name)
+{
+    char path[128];
+    struct stat status;
+    snprintf(path, sizeof path, "/tmp/kitten-ipc-%u/names/%s", (unsigned)getuid(), name);
+    return stat(path, &status) == 0;
+}
+
+/* Polls the registry every millisecond, as Kitten's kernel does (BootServices.WaitForName). */
+static int wait_for_name(const char *name, uint64_t since)
+{
+    while (!name_registered(name)) {
+        if (milliseconds_now() - since > SERVICES_WAIT_SECONDS * 1000) {
+            printf("linux-init: services: '%s' was not registered within %d s of the supervisor starting\n",
+                   name, SERVICES_WAIT_SECONDS);
+            return 0;
+        }
+        usleep(1000);
+    }
+    return 1;
+}
+
+/* LIST is "NAME[,NAME...]": starts the supervisor with /services/NAME/NAME.manifest for each and waits
+ * until every name is registered; powers off if it cannot. */
+static void start_services(char *list)
+{
+    static char manifests[MAX_SERVICES][2 * SERVICE_NAME_MAX + 32];
+    static char groups[MAX_SERVICES][SERVICE_NAME_MAX];
+    const char *names[MAX_SERVICES];
+    char *arguments[MAX_SERVICES + 2] = { SUPERVISOR };
+    int count = 0;
+    for (char *name = strtok(list, ","); name != NULL; name = strtok(NULL, ",")) {
+        if (count == MAX_SERVICES || strlen(name) >= SERVICE_NAME_MAX || strchr(name, '/') != NULL) {
+            printf("linux-init: --services: too many services or a bad name: '%s'\n", name);
+            power_off(0);
+        }
+        snprintf(manifests[count], sizeof manifests[count], "/services/%s/%s.manifest", name, name);
+        if (access(manifests[count], R_OK) != 0) {
+            printf("linux-init: --services: no %s: %s\n", manifests[count], strerror(errno));
+            power_off(0);
+        }
+        /* The name a service registers is its group, the folder's name up to its first '-'
+         * (Kernel/Boot/ServiceChoice.cs, GroupOf). */
+        size_t group = strcspn(name + 1, "-") + 1;
+        memcpy(groups[count], name, group);
+        groups[count][group] = '\0';
+        arguments[1 + count] = manifests[count];
+        names[count++] = name;
+    }
+    if (count == 0) {
+        printf("linux-init: --services: name at least one service\n");
+        power_off(0);
+    }
+
+    /* Kitten's kernel gives the supervisor this environment and nothing else. */
+    char *environment[] = { "HOME=/", "PATH=/bin:/sbin:/usr/bin:/usr/sbin", NULL };
+    fflush(stdout);
+    tcdrain(STDOUT_FILENO);
+    uint64_t started = milliseconds_now();
+    pid_t supervisor = fork();
+    if (supervisor < 0) {
+        printf("linux-init: fork: %s\n", strerror(errno));
+        power_off(0);
+    }
+    if (supervisor == 0) {
+        execve(SUPERVISOR, arguments, environment);
+        printf("linux-init: cannot run %s: %s\n", SUPERVISOR, strerror(errno));
+        fflush(stdout);
+        _exit(127);
+    }
+    if (!wait_for_name("supervisor", started))
+        power_off(0);
+    for (int i = 0; i < count; i++) {
+        if (!wait_for_name(groups[i], started))
+            power_off(0);
+        printf("linux-init: services: '%s' served by %s, %llu ms after the supervisor started\n", groups[i],
+               names[i], (unsigned long long)(milliseconds_now() - started));
+    }
+}
+
 int main(int argc, char **argv)
 {
     uint64_t started = bench_ticks();
     ensure_console();
     printf("linux-init: started at tsc=%llu\n", (unsigned long long)started);
+    if (argc >= 3 && strcmp(argv[1], "--services") == 0) {
+        start_services(argv[2]);
+        argc -= 2;
+        argv += 2;
+    }
     if (argc < 2) {
-        printf("linux-init: no program to run (boot with \"-- PROGRAM [ARGS...]\" on the command line)\n");
+        printf("linux-init: no program to run (boot with \"-- [--services NAME,...] PROGRAM [ARGS...]\" on the command line)\n");
         power_off(0);
     }
 

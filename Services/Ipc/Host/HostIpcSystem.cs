@@ -13,6 +13,9 @@ internal sealed class HostIpcSystem : IpcSystem
 
     private readonly string _endpoints;
     private readonly string _names;
+    private readonly Lock _watchLock = new();
+    private NameWatch? _watch;
+    private bool _watchOpened;
 
     public HostIpcSystem(string? directory, Manifests.ServiceManifest? manifest, string? supervisor) : base(manifest, supervisor)
     {
@@ -131,9 +134,12 @@ internal sealed class HostIpcSystem : IpcSystem
     private protected override IpcStatus LookupCore(string name, Deadline deadline, out Channel? channel)
     {
         channel = null;
+        NameWatch? watch = null;
+        bool watching = false;
         int pause = 1;
         while (true)
         {
+            watch?.Drain();
             string? address = Resolve(name);
             if (address != null)
             {
@@ -144,10 +150,48 @@ internal sealed class HostIpcSystem : IpcSystem
             // A dead registration is as good as none: a restarted service will replace it.
             if (deadline.HasExpired)
                 return IpcStatus.NoSuchName;
-            // The name is not (or no longer) served: wait for a (re)registration, a little longer each time.
+            // The name is not (or no longer) served: wait for a (re)registration. From now on a
+            // registration wakes us (look once more first: it may have come before the watch); without a
+            // watch, or if another thread of this process drained the event, look again a little later
+            // each time.
+            if (!watching)
+            {
+                watching = true;
+                watch = OpenWatch();
+                if (watch != null)
+                    continue;
+            }
             int remaining = deadline.RemainingMilliseconds;
-            Thread.Sleep(remaining < 0 ? pause : Math.Min(pause, remaining));
+            int wait = remaining < 0 ? pause : Math.Min(pause, remaining);
+            if (watch != null)
+                watch.Wait(wait);
+            else
+                Thread.Sleep(wait);
             pause = Math.Min(pause * 2, 20);
         }
+    }
+
+    // The watch on names/, opened by the first look-up that has to wait (null if inotify is not to be had).
+    private NameWatch? OpenWatch()
+    {
+        lock (_watchLock)
+        {
+            if (!_watchOpened)
+            {
+                _watchOpened = true;
+                _watch = NameWatch.Open(_names);
+            }
+            return _watch;
+        }
+    }
+
+    public override void Dispose()
+    {
+        lock (_watchLock)
+        {
+            _watch?.Dispose();
+            _watch = null;
+        }
+        base.Dispose();
     }
 }

@@ -5,7 +5,7 @@ namespace Kitten.Ipc.Host;
 
 // The libc calls the host back end makes, declared by hand with blittable signatures: in a NativeAOT
 // static program they bind at link time (DirectPInvoke of libc), in the host tests' JIT to libc.so.6.
-// Constants are x86-64 Linux's (man 2 socket, unix(7), poll(2), memfd_create(2), futex(2)).
+// Constants are x86-64 Linux's (man 2 socket, unix(7), poll(2), memfd_create(2), futex(2), inotify(7)).
 internal static unsafe class Posix
 {
     public const int AF_UNIX = 1;
@@ -60,6 +60,12 @@ internal static unsafe class Posix
     public const int FUTEX_WAKE = 1;
 
     public const int SIGKILL = 9;
+
+    // inotify(7): IN_NONBLOCK and IN_CLOEXEC are O_NONBLOCK and O_CLOEXEC.
+    public const int IN_NONBLOCK = 0x800;
+    public const int IN_CLOEXEC = 0x80000;
+    public const uint IN_MOVED_TO = 0x80;
+    public const uint IN_CREATE = 0x100;
 
     [StructLayout(LayoutKind.Sequential)]
     public struct SockaddrUn
@@ -146,6 +152,15 @@ internal static unsafe class Posix
 
     [DllImport("libc", EntryPoint = "poll", SetLastError = true)]
     public static extern int Poll(PollFd* fds, nuint count, int timeoutMilliseconds);
+
+    [DllImport("libc", EntryPoint = "read", SetLastError = true)]
+    public static extern nint Read(int fd, void* buffer, nuint count);
+
+    [DllImport("libc", EntryPoint = "inotify_init1", SetLastError = true)]
+    public static extern int InotifyInit1(int flags);
+
+    [DllImport("libc", EntryPoint = "inotify_add_watch", SetLastError = true)]
+    public static extern int InotifyAddWatch(int fd, byte* path, uint mask);
 
     [DllImport("libc", EntryPoint = "close", SetLastError = true)]
     public static extern int Close(int fd);
