@@ -35,7 +35,7 @@ extern char **environ;
 
 struct plan {
     struct kitten_placement p;
-    struct kitten_region r[32];
+    struct kitten_region r[KITTEN_PLACEMENT_MAX_REGIONS];
     uint64_t bytes; /* the regions' bytes: what VmPlaced must say */
     uint64_t block; /* bytes of the physical block */
 };
@@ -46,11 +46,14 @@ static int memory_runs = 3;
 static uint64_t align_up(uint64_t value, uint64_t alignment) { return (value + alignment - 1) & ~(alignment - 1); }
 
 /* What to plan: a program, its heap (bytes, page size) and stack, and whether to add a spare region (2 MiB
- * at 1 GiB, where no program here maps anything, on frames of its own 2 MiB past the rest). */
+ * at 1 GiB, where no program here maps anything, on frames of its own 2 MiB past the rest). With `scatter`
+ * the heap is that many 4 KiB regions instead, on every other frame of its part of the block and in the
+ * reverse order of their pages: a fragmented paged layout, each frame a run of its own. */
 struct shape {
     const char *path;
     uint64_t heap, heap_page, stack;
     int spare;
+    int scatter;
 };
 
 /* The plan for the program at `path` in the block at `phys`: 0, or -errno. The heap's frames are 2 MiB
@@ -102,8 +105,16 @@ static int make_plan(struct plan *plan, const struct shape *shape, uint64_t phys
     }
     uint64_t heap_start = align_up(plan->r[n - 1].virt + plan->r[n - 1].length, 2 * MIB);
     cursor = align_up(cursor, 2 * MIB);
-    plan->r[n++] = (struct kitten_region){heap_start, heap_bytes, cursor, (uint32_t)heap_page, PF_R | PF_W};
-    cursor += heap_bytes;
+    if (shape->scatter) {
+        heap_bytes = (uint64_t)shape->scatter * 4096;
+        for (int i = 0; i < shape->scatter; i++)
+            plan->r[n++] = (struct kitten_region){heap_start + (uint64_t)i * 4096, 4096,
+                                                  cursor + 2 * (uint64_t)(shape->scatter - 1 - i) * 4096, 4096, PF_R | PF_W};
+        cursor += 2 * heap_bytes;
+    } else {
+        plan->r[n++] = (struct kitten_region){heap_start, heap_bytes, cursor, (uint32_t)heap_page, PF_R | PF_W};
+        cursor += heap_bytes;
+    }
     plan->r[n++] = (struct kitten_region){STACK_TOP - stack_bytes, stack_bytes, cursor, 4096, PF_R | PF_W};
     cursor += stack_bytes;
     if (shape->spare) {
@@ -254,8 +265,8 @@ static long claimable(const struct plan *plan)
 }
 
 static char *cat_status[] = {"/bin/cat", "/proc/self/status", NULL};
-static const struct shape cat_2m = {"/bin/cat", HEAP_BYTES, 2 * MIB, STACK_BYTES, 0};
-static const struct shape cat_4k = {"/bin/cat", HEAP_BYTES, 4 * KIB, STACK_BYTES, 0};
+static const struct shape cat_2m = {"/bin/cat", HEAP_BYTES, 2 * MIB, STACK_BYTES, 0, 0};
+static const struct shape cat_4k = {"/bin/cat", HEAP_BYTES, 4 * KIB, STACK_BYTES, 0, 0};
 
 /* Runs cat /proc/self/status in a plan of the shape; checks it ran. */
 #define RUN_CAT(c, shape)                                                                                    \
@@ -312,7 +323,7 @@ static void t_frames_in_use_are_busy(void)
     KT_CHECK(read(holder.out, echo, 5) == 5 && strcmp(echo, "ping\n") == 0, "the placed cat did not echo (%s)", echo);
     /* The cat runs in its block now. */
     struct plan shifted;
-    const struct shape small = {"/bin/cat", 4 * MIB, 2 * MIB, STACK_BYTES, 0};
+    const struct shape small = {"/bin/cat", 4 * MIB, 2 * MIB, STACK_BYTES, 0, 0};
     KT_CHECK(make_plan(&shifted, &small, holder.plan.r[0].phys + holder.plan.block - 4 * KIB) == 0, "plan");
     KT_CHECK_RES(kitten_exec_placed("/bin/cat", cat_status, environ, &holder.plan.p), -EBUSY);
     KT_CHECK_RES(kitten_exec_placed("/bin/cat", cat_status, environ, &shifted.p), -EBUSY);
@@ -394,7 +405,7 @@ static void t_memory_comes_back(void)
 /* The placed program's own view: this program again, placed, checks its heap, stack and fork (--inside). */
 static void t_inside_a_placed_program(void)
 {
-    const struct shape self = {self_path, 8 * MIB, 2 * MIB, STACK_BYTES, 0};
+    const struct shape self = {self_path, 8 * MIB, 2 * MIB, STACK_BYTES, 0, 0};
     struct plan plan;
     KT_CHECK(make_plan(&plan, &self, 0) == 0, "plan of %s", self_path);
     char heap_start[32], heap_length[32], stack_top[32], stack_length[32], placed[32];
@@ -414,7 +425,7 @@ static void t_inside_a_placed_program(void)
  * it is wholly free there at a munmap, while the process still runs; the frames it uses stay claimed. */
 static void t_unused_planned_frames_return_at_munmap(void)
 {
-    const struct shape self = {self_path, 8 * MIB, 2 * MIB, STACK_BYTES, 1};
+    const struct shape self = {self_path, 8 * MIB, 2 * MIB, STACK_BYTES, 1, 0};
     char *hold[] = {(char *)self_path, "--hold", NULL};
     struct child holder;
     long r = start_placed(&holder, &self, hold, 0);
@@ -432,6 +443,23 @@ static void t_unused_planned_frames_return_at_munmap(void)
     KT_CHECK_RES(claimable(&spare), -E2BIG);
     KT_CHECK_RES(claimable(&heap), -EBUSY);
     KT_CHECK(finish(&holder), "holder: %s", kt_status(holder.status));
+}
+
+/* A fragmented paged layout at the limit: as many regions as a placement may have (4096), nearly all of
+ * them the heap's, each a frame of its own, claimed one by one (and given back at the end: the kernel's
+ * account of free memory when this program ends says so). */
+static void t_scattered_frames_up_to_the_limit(void)
+{
+    int fixed = 0;
+    struct plan shape_of;
+    KT_CHECK(make_plan(&shape_of, &cat_4k, 0) == 0, "plan");
+    fixed = (int)shape_of.p.region_count - 1; /* the segments and the stack */
+    const struct shape scattered = {"/bin/cat", 0, 4 * KIB, STACK_BYTES, 0, KITTEN_PLACEMENT_MAX_REGIONS - fixed};
+    static struct child c;
+    RUN_CAT(c, scattered);
+    KT_CHECK(c.plan.p.region_count == KITTEN_PLACEMENT_MAX_REGIONS, "%llu regions", (unsigned long long)c.plan.p.region_count);
+    KT_CHECK(field_of(c.text, "VmPlaced:") == (long long)(c.plan.bytes / KIB), "VmPlaced %lld kB, planned %llu kB",
+             field_of(c.text, "VmPlaced:"), (unsigned long long)(c.plan.bytes / KIB));
 }
 
 /* A caller with another thread: as execve, the other threads end and the program runs alone. */
@@ -556,6 +584,7 @@ static const struct kt_case cases[] = {
     KT_CASE(inside_a_placed_program),
     KT_CASE(unused_planned_frames_return_at_munmap),
     KT_CASE(threaded_caller_execs),
+    KT_CASE(scattered_frames_up_to_the_limit),
 };
 
 int main(int argc, char **argv)
