@@ -1,6 +1,8 @@
 # Builds the user programs in Userland/: the benchmarks (Userland/Bench/*.c, one static program each), the
-# IPC tests (Userland/IpcTests/*.c, Kitten only), the service manifest probe (Userland/ServiceTests, Kitten
-# only), the free-memory view's test (Userland/MemoryTests, Kitten only) and the Linux baseline's /init (Userland/LinuxInit/init.c), into Userland/out/. The same binaries run
+# IPC tests (Userland/IpcTests/*.c, Kitten only), the tests of Kitten's other calls (Userland/KittenTests/*.c,
+# Kitten only), the service manifest probe (Userland/ServiceTests, Kitten only), the free-memory view's test
+# (Userland/MemoryTests, Kitten only) and the Linux baseline's /init (Userland/LinuxInit/init.c), into
+# Userland/out/. The same binaries run
 # on Linux and, later, on Kitten, so they are static (no dynamic loader needed) and use only ordinary Linux
 # system calls through glibc. A program is only recompiled when its source, a shared header or this
 # file (the flags) changed.
@@ -37,13 +39,17 @@ build_static_program() {
 }
 
 build_userland() {
-    local name
+    local name source
     for name in $(userland_bench_names); do
         build_static_program "$KITTEN_ROOT/Userland/Bench/$name.c" "$USERLAND_OUT/bench/$name"
     done
     for name in $(userland_ipc_test_names); do
         build_static_program "$KITTEN_ROOT/Userland/IpcTests/$name.c" "$USERLAND_OUT/ipctests/$name" \
             "$KITTEN_ROOT/Userland/LinuxTests/ktest.h" "$KITTEN_ROOT"/Userland/IpcTests/*.h
+    done
+    for source in "$KITTEN_ROOT"/Userland/KittenTests/*.c; do
+        build_static_program "$source" "$USERLAND_OUT/kittentests/$(basename "$source" .c)" \
+            "$KITTEN_ROOT/Userland/LinuxTests/ktest.h"
     done
     build_static_program "$KITTEN_ROOT/Userland/ServiceTests/probe.c" "$USERLAND_OUT/servicetests/probe" \
         "$KITTEN_ROOT/Userland/LinuxTests/ktest.h"
