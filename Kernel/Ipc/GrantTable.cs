@@ -2,6 +2,7 @@
 // (the granter side), which mappings of grants are in this space (the grantee side). Grants are few and
 // made rarely, so a list does. The kernel's own grant (the free-memory view) is on the list too, so that
 // its grantees' mappings are found like any others; it is never revoked.
+using System.Runtime.CompilerServices;
 using Kitten.Kernel.LinuxAbi;
 
 namespace Kitten.Kernel.Ipc;
@@ -10,6 +11,7 @@ internal static unsafe class GrantTable
 {
     private static Grant* s_live;
     private static Grant* s_kernel;     // the kernel's own grant, or null
+    private static Grant s_kernelStorage;
     private static ulong s_nextId = 1;
 
     // Whether unmapping memory, exec or exit could concern a grant: false when there is none, or only the
@@ -34,19 +36,25 @@ internal static unsafe class GrantTable
         return g;
     }
 
-    // The kernel's own read-only grant of [physical, physical + length): granter KernelGranter, owned by no
-    // process, published, and held by the kernel for good (a reference of its own besides the list's), so
-    // that closing every handle to it frees nothing. Null if memory is short. Caller holds IpcLock.
+    // The kernel's own read-only grant of [physical, physical + length), made once: granter KernelGranter,
+    // owned by no process, published, and held by the kernel for good (a reference of its own besides the
+    // list's), so that closing every handle to it frees nothing. It lives in a static, not on the kernel
+    // heap: it is never freed, it is no leak for the checks that count live objects, and the heap's
+    // layout (which the cost of every later allocation depends on) stays as it was without it.
+    // Caller holds IpcLock.
     public static Grant* CreateKernelGrant(ulong physical, ulong length)
     {
         const int ProtRead = 1;
-        Grant* g = Create(null, Grant.KernelGranter, 0, length, ProtRead);
-        if (g == null)
-            return null;
+        var g = (Grant*)Unsafe.AsPointer(ref s_kernelStorage);
+        g->Header.Type = IpcObjectType.Grant;
+        g->Id = s_nextId++;
+        g->Granter = Grant.KernelGranter;
+        g->Start = 0;
+        g->Length = length;
+        g->MaxProt = ProtRead;
         g->AddRun(physical, length);
         Publish(g);
         IpcObject.Retain(&g->Header);
-        IpcObject.Permanent++;
         s_kernel = g;
         return g;
     }

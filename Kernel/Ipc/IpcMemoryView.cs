@@ -6,9 +6,9 @@
 // (every handle to it has MAP_READ and TRANSFER only: GRANT_MAP with write fails with EACCES and
 // GRANT_REVOKE with EPERM, as for a read-only grant passed on), and the kernel holds a reference to it for
 // good, so that it survives every process and every handle closed. It is made once, at boot with the rest
-// of IPC, rather than on the first call: its object and its pages are then the kernel's from before the
-// first program, and the memory a program leaves behind (what the tests check at exit) is the same whether
-// or not it asked for the view.
+// of IPC, rather than on the first call: its pages are then the kernel's from before the first program, and
+// the memory a program leaves behind (what the tests check at exit) is the same whether or not it asked
+// for the view.
 using Kitten.Kernel.Arch.X64;
 using Kitten.Kernel.LinuxAbi;
 using Kitten.Kernel.Memory;

@@ -16,10 +16,8 @@ internal unsafe struct IpcObject
     public int References;
     public ProcessIpc* Owner;    // the process holding the owner handle; null once dead
 
-    // Objects allocated and not yet freed, for leak checks; of them, the kernel's own, which live for good
-    // (the free-memory view's grant) and are not leaks.
+    // Objects allocated and not yet freed, for leak checks.
     public static int Live;
-    public static int Permanent;
 
     // A new object of `size` bytes (its type's struct), with no references yet.
     public static IpcObject* Allocate(ulong size, IpcObjectType type, ProcessIpc* owner)

@@ -26,7 +26,7 @@ internal static unsafe class IpcTeardown
         IpcGrants.UnlockAndFlush();
         IpcPlatform.Free(p);
         if (process.Pid == 1)
-            Console.WriteLine($"ipc: {IpcObject.Live - IpcObject.Permanent} objects left, {NameRegistry.Count} names");
+            Console.WriteLine($"ipc: {IpcObject.Live} objects left, {NameRegistry.Count} names");
     }
 
     // A thread ends while its process goes on (a thread of a multi-threaded process): the call it holds is

@@ -87,6 +87,19 @@ public class ManifestTests : IpcTestBase
         Assert.That(service.MapGrant(grant.Capability with { Handle = Kitten.Ipc.Host.Posix.Dup((int)grant.Capability.Handle) }, out _), Is.EqualTo(IpcStatus.Refused), "no ipc.map");
     }
 
+    // The kernel's free-memory view: under a manifest, only with memory.view; and a host has none at all
+    // (its owner of memory writes a view into a shared region instead).
+    [Test]
+    public void FreeMemoryViewNeedsMemoryViewAndAKernel()
+    {
+        IpcSystem client = OpenSystem(Manifest("peers memory\ncalls ipc.call ipc.lookup"));
+        Assert.That(() => client.FreeMemoryView(), Throws.TypeOf<IpcException>().With.Message.Contains("does not allow memory.view"));
+        IpcSystem allowed = OpenSystem(Manifest("peers memory\ncalls ipc.call ipc.lookup memory.view"));
+        Assert.That(allowed.Allows(KernelCall.MemoryView), Is.True);
+        Assert.That(() => allowed.FreeMemoryView(), Throws.TypeOf<NotSupportedException>().With.Message.Contains("Host"));
+        Assert.That(() => OpenSystem().FreeMemoryView(), Throws.TypeOf<NotSupportedException>());
+    }
+
     [Test]
     public void WithoutIpcCallNoCallLeaves()
     {
