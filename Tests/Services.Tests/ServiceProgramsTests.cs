@@ -9,7 +9,7 @@ namespace Kitten.Services.Tests;
 public class ServiceProgramsTests
 {
     public static readonly string[] Services = { "memory-contiguous", "memory-paged", "supervisor" };
-    public static readonly string[] Tools = { "servicectl" };
+    public static readonly string[] Tools = { "launch", "servicectl" };
 
     [OneTimeSetUp]
     public void Build() => ServicePrograms.EnsureBuilt();

@@ -13,7 +13,7 @@ public class KernelPlacementTests
     {
         ImageRequest request = HpcRank(heap: 64 * MiB);
         var regions = VirtualLayout.Place(request, out _)!;
-        Layout layout = new PagedPolicy().Place(regions, new List<FreeExtent> { new(4 * GiB, 100 * MiB, 0), new(8 * GiB, GiB, 0) }, -1).Layout!;
+        Layout layout = new PagedPolicy().Place(regions, new List<FreeExtent> { new(4 * GiB, 40 * MiB, 0), new(8 * GiB, GiB, 0) }, -1).Layout!;
         byte[] buffer = KernelPlacement.Encode(request, layout);
 
         Assert.That(buffer, Has.Length.EqualTo(KernelPlacement.HeaderSize + layout.Regions.Count * LayoutRegion.EncodedSize));
