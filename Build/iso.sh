@@ -62,16 +62,9 @@ build_initrd() {
 # tools (servicectl) in /sbin.
 build_services_archive() {
     build_services
-    local root="$ISO_OUT/services-root" name folder
+    local root="$ISO_OUT/services-root"
     rm -rf "$root"
-    mkdir -p "$root/services" "$root/sbin"
-    while read -r name folder; do
-        mkdir -p "$root/services/$name"
-        cp -a "$SERVICES_OUT/$name/$name" "$SERVICES_OUT/$name/$name.manifest" "$root/services/$name/"
-    done < <(service_list)
-    while read -r name folder; do
-        cp -a "$SERVICES_OUT/$name/$name" "$root/sbin/"
-    done < <(tool_list)
+    lay_out_services "$root"
     (cd "$root" && find . -mindepth 1 | LC_ALL=C sort | \
         cpio -o -H newc --reproducible --quiet) >"$ISO_OUT/services.cpio.new"
     rm -rf "$root"

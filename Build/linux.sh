@@ -132,20 +132,14 @@ linux_build_initramfs() {
     mkdir -p "$LINUX_INITRAMFS_ROOT"/{bench,csharp,services,sbin,tmp}
     chmod 1777 "$LINUX_INITRAMFS_ROOT/tmp"
     cp -p "$USERLAND_OUT/linux-init/init" "$LINUX_INITRAMFS_ROOT/init"
-    local name folder
+    local name
     for name in $(userland_bench_names); do
         cp -p "$USERLAND_OUT/bench/$name" "$LINUX_INITRAMFS_ROOT/bench/$name"
     done
     for name in $(csharp_program_names); do
         cp -p "$(csharp_program_path "$name")" "$LINUX_INITRAMFS_ROOT/csharp/$name"
     done
-    while read -r name folder; do
-        mkdir -p "$LINUX_INITRAMFS_ROOT/services/$name"
-        cp -p "$SERVICES_OUT/$name/$name" "$SERVICES_OUT/$name/$name.manifest" "$LINUX_INITRAMFS_ROOT/services/$name/"
-    done < <(service_list)
-    while read -r name folder; do
-        cp -p "$SERVICES_OUT/$name/$name" "$LINUX_INITRAMFS_ROOT/sbin/"
-    done < <(tool_list)
+    lay_out_services "$LINUX_INITRAMFS_ROOT"
     (cd "$LINUX_INITRAMFS_ROOT" && find . -mindepth 1 | LC_ALL=C sort | \
         cpio -o -H newc --reproducible --quiet) >"$LINUX_INITRAMFS.new"
     cmp -s "$LINUX_INITRAMFS.new" "$LINUX_INITRAMFS" && rm -f "$LINUX_INITRAMFS.new" || mv "$LINUX_INITRAMFS.new" "$LINUX_INITRAMFS"

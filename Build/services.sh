@@ -34,6 +34,20 @@ tool_list() {
     done
 }
 
+# The published services as a root file system holds them, the same on Kitten (the services module) and on
+# the Linux baseline: each service's program and manifest under ROOT/services/NAME/, the tools in ROOT/sbin.
+lay_out_services() {
+    local root=$1 name folder
+    mkdir -p "$root/services" "$root/sbin"
+    while read -r name folder; do
+        mkdir -p "$root/services/$name"
+        cp -a "$SERVICES_OUT/$name/$name" "$SERVICES_OUT/$name/$name.manifest" "$root/services/$name/"
+    done < <(service_list)
+    while read -r name folder; do
+        cp -a "$SERVICES_OUT/$name/$name" "$root/sbin/"
+    done < <(tool_list)
+}
+
 service_path() {
     echo "$SERVICES_OUT/$1/$1"
 }

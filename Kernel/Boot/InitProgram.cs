@@ -91,7 +91,7 @@ internal static unsafe class InitProgram
     {
         if (!BootServices.MemoryManagerServing)
             return false;
-        if (FileSystem.Bytes.Equal(new ReadOnlySpan<byte>(program.Bytes, program.Length), "/sbin/launch"u8))
+        if (FileSystem.Bytes.Equal(new ReadOnlySpan<byte>(program.Bytes, program.Length), Launcher))
             return false;
         if (FileSystem.Vfs.Namespace.Root.Lookup("sbin"u8) is not FileSystem.DirectoryNode sbin || sbin.Lookup("launch"u8) == null)
         {

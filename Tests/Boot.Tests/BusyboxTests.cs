@@ -29,8 +29,6 @@ public partial class BusyboxTests
         Assert.That(ProgramOutput(run), Is.EqualTo("100000\n99999\n99998"));
     }
 
-    [GeneratedRegex(@"kitten: pmem free (\d+) bytes at exit \((\d+) before init started\)")]
-    private static partial Regex MemoryReport();
 
     // No leak: 1,000 fork + execve + wait4 cycles of an unmodified static program (the shell runs
     // /bin/true, busybox itself) leave free physical memory exactly where it was before the first process.
@@ -38,7 +36,7 @@ public partial class BusyboxTests
     public void AThousandForkExecWaitCyclesLeaveMemoryWhereItStarted()
     {
         var run = Sh("i=0; while [ $i -lt 1000 ]; do /bin/true || exit 1; i=$((i+1)); done; echo cycles=$i");
-        var memory = MemoryReport().Match(run.Output);
+        var memory = KernelReports.MemoryAtExit().Match(run.Output);
         Assert.Multiple(() =>
         {
             Assert.That(run.ExitCode, Is.EqualTo(0), run.ToString());
@@ -205,7 +203,7 @@ public partial class BusyboxTests
         Assert.That(output, Does.Contain("\n42\n"));
         Assert.That(output, Does.Contain("x1\nx2\nx3"));
         Assert.That(output, Does.Contain("/tmp\n"));
-        var memory = MemoryReport().Match(run.Output);
+        var memory = KernelReports.MemoryAtExit().Match(run.Output);
         Assert.That(memory.Success && memory.Groups[1].Value == memory.Groups[2].Value, Is.True, "physical memory after the session");
     }
 }

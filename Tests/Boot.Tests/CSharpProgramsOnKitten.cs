@@ -68,8 +68,6 @@ public partial class CSharpProgramsOnKitten
         });
     }
 
-    [GeneratedRegex(@"kitten: pmem free (\d+) bytes at exit \((\d+) before init started\)")]
-    private static partial Regex MemoryReport();
 
     // All 16 checks reported, exit status 0, and every page the runtime took (its GC heap reservations
     // and commits, thread stacks) back in pmem at the end.
@@ -78,7 +76,7 @@ public partial class CSharpProgramsOnKitten
     {
         var run = RuntimeTests(cpus);
         var report = KtapReport.Parse(run.Output);
-        var memory = MemoryReport().Match(run.Output);
+        var memory = KernelReports.MemoryAtExit().Match(run.Output);
         Assert.Multiple(() =>
         {
             Assert.That(report.Plan, Is.EqualTo(16), $"plan:\n{run}");

@@ -44,11 +44,7 @@ public partial class FreeMemoryViewOnKitten
         Assert.That(result!.Passed, Is.True, $"not ok: {result.Reason}\n{run}");
     }
 
-    [GeneratedRegex(@"^ipc: (\d+) objects left, (\d+) names\r?$", RegexOptions.Multiline)]
-    private static partial Regex IpcLeftovers();
 
-    [GeneratedRegex(@"kitten: pmem free (\d+) bytes at exit \((\d+) before init started\)")]
-    private static partial Regex MemoryReport();
 
     // A program that stopped half-way leaves checks unreported: the plan says how many. The kernel's grant
     // is not a leftover of the program, and the view's pages were the kernel's before it started.
@@ -59,10 +55,10 @@ public partial class FreeMemoryViewOnKitten
         var report = KtapReport.Parse(run.Output);
         Assert.That(report.Plan, Is.Not.Null.And.GreaterThan(0).And.EqualTo(report.Results.Count), $"plan and results differ:\n{run}");
         Assert.That(run.ExitCode, Is.EqualTo(0), $"exit status:\n{run}");
-        var leftovers = IpcLeftovers().Match(run.Output);
+        var leftovers = KernelReports.IpcLeftovers().Match(run.Output);
         Assert.That(leftovers.Success, Is.True, $"no IPC report at exit:\n{run}");
         Assert.That((leftovers.Groups[1].Value, leftovers.Groups[2].Value), Is.EqualTo(("0", "0")), "IPC objects and names left");
-        var memory = MemoryReport().Match(run.Output);
+        var memory = KernelReports.MemoryAtExit().Match(run.Output);
         Assert.That(memory.Success, Is.True, $"no memory report at exit:\n{run}");
         Assert.That(memory.Groups[1].Value, Is.EqualTo(memory.Groups[2].Value), "free physical memory at exit");
     }

@@ -76,8 +76,6 @@ public partial class LinuxTestsOnKitten
     [GeneratedRegex(@"^fuzz: (systematic|random) calls=(\d+) bad_results=(\d+) child_restarts=(\d+)\r?$", RegexOptions.Multiline)]
     private static partial Regex FuzzSummary();
 
-    [GeneratedRegex(@"kitten: pmem free (\d+) bytes at exit \((\d+) before init started\)")]
-    private static partial Regex MemoryReport();
 
     // The ring-3 fuzzer: a systematic pass, then 100,000 random calls. The kernel survives, every call
     // returns a result or a Linux error code, and physical memory is all back when the fuzzer exits.
@@ -96,7 +94,7 @@ public partial class LinuxTestsOnKitten
             // was one): no call of the fuzzer's blocks that long.
             Assert.That(phases["systematic"].Groups[4].Value, Is.EqualTo("0"), "child restarts in the systematic pass");
             Assert.That(phases["random"].Groups[4].Value, Is.EqualTo("0"), "child restarts in the random pass");
-            var memory = MemoryReport().Match(run.Output);
+            var memory = KernelReports.MemoryAtExit().Match(run.Output);
             Assert.That(memory.Success, Is.True, "no memory report at exit");
             Assert.That(memory.Groups[1].Value, Is.EqualTo(memory.Groups[2].Value), "free physical memory after the fuzzer");
             Assert.That(run.ExitCode, Is.EqualTo(0), run.ToString());

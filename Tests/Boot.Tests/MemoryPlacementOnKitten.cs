@@ -77,8 +77,6 @@ public partial class MemoryPlacementOnKitten
     [GeneratedRegex(@"^memory: available before (\d+) kB after (\d+) kB; held by processes before (\d+) kB after (\d+) kB\r?$", RegexOptions.Multiline)]
     private static partial Regex MemoryLine();
 
-    [GeneratedRegex(@"^kitten: pmem free (\d+) bytes at exit \((\d+) before init started\)", RegexOptions.Multiline)]
-    private static partial Regex FinalAccountLine();
 
     // Fault injection (Userland/ServiceTests/launch-under-kills.sh): the manager is killed 100 times, each
     // time as soon as its replacement answers, while programs are started through it in a loop. Every start
@@ -105,7 +103,7 @@ public partial class MemoryPlacementOnKitten
         Assert.That(freeBefore - freeAfter, Is.LessThanOrEqualTo(grown), run.ToString());
         TestContext.Out.WriteLine($"{launches.Value}; {memory.Value}");
 
-        var account = FinalAccountLine().Match(run.Output);
+        var account = KernelReports.MemoryAtExit().Match(run.Output);
         Assert.That(account.Success, Is.True, run.ToString());
         Assert.That(long.Parse(account.Groups[1].Value), Is.GreaterThanOrEqualTo(long.Parse(account.Groups[2].Value)), run.ToString());
         Assert.That(run.ExitCode, Is.EqualTo(0), run.ToString());

@@ -55,8 +55,6 @@ public partial class PlacedExecOnKitten
         Assert.That(result!.Passed, Is.True, $"not ok: {result.Reason}");
     }
 
-    [GeneratedRegex(@"kitten: pmem free (\d+) bytes at exit \((\d+) before init started\); kernel heap (\d+) allocations")]
-    private static partial Regex MemoryReport();
 
     // A program that stopped half-way leaves checks unreported: the plan says how many. Every claimed frame,
     // pool chunk and page table is back in pmem when it ends.
@@ -67,7 +65,7 @@ public partial class PlacedExecOnKitten
         var report = KtapReport.Parse(run.Output);
         Assert.That(report.Plan, Is.Not.Null.And.GreaterThan(0).And.EqualTo(report.Results.Count), $"plan and results differ:\n{run}");
         Assert.That(run.ExitCode, Is.EqualTo(report.Results.All(r => r.Passed) ? 0 : 1), $"exit status:\n{run}");
-        var memory = MemoryReport().Match(run.Output);
+        var memory = KernelReports.MemoryAtExit().Match(run.Output);
         Assert.That(memory.Success, Is.True, $"no memory report at exit:\n{run}");
         Assert.That(memory.Groups[1].Value, Is.EqualTo(memory.Groups[2].Value), "free physical memory at exit");
     }
@@ -82,7 +80,7 @@ public partial class PlacedExecOnKitten
             var run = RunOnKitten(1, "--runs", runs.ToString(), "placed.memory_comes_back");
             var report = KtapReport.Parse(run.Output);
             Assert.That(report.Results.Count == 1 && report.Results[0].Passed, Is.True, $"{runs} runs:\n{run}");
-            var memory = MemoryReport().Match(run.Output);
+            var memory = KernelReports.MemoryAtExit().Match(run.Output);
             Assert.That(memory.Success, Is.True, $"no memory report at exit:\n{run}");
             Assert.That(memory.Groups[1].Value, Is.EqualTo(memory.Groups[2].Value), "free physical memory at exit");
             return int.Parse(memory.Groups[3].Value);
